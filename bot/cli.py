@@ -1,0 +1,164 @@
+"""wirewatch check | run | recent | search | validate | demo.
+
+Thin: parse arguments, call the pipeline or the query layer, render. Heavy modules are imported inside
+the commands so that ``wirewatch --help`` and ``wirewatch recent`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot import __version__
+from bot.errors import ConfigError, WirewatchError
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirewatch",
+        description="Watch news websites for keywords in every spelling; alert Slack, Matrix or the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", "-c", metavar="PATH", default=None,
+                        help="config file (default: config/wirewatch.yaml)")  # fmt: skip
+    common.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = sub.add_parser("check", parents=[common], help="poll every source once, store and alert, exit")
+    check.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
+    sub.add_parser("run", parents=[common], help="the long-running service (scheduler + chat listeners)")
+    recent = sub.add_parser("recent", parents=[common], help="the latest alerts")
+    recent.add_argument("--keyword", "-k", metavar="K", help="only alerts of this keyword group")
+    recent.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    recent.add_argument("--json", action="store_true", help="one JSON object per alert")
+    search = sub.add_parser("search", parents=[common], help="full-text search over every stored article")
+    search.add_argument("query", metavar="QUERY", help='words, "a phrase", AND / OR / NOT, prefix*')
+    search.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
+    search.add_argument("--json", action="store_true", help="one JSON object per article")
+    sub.add_parser("validate", parents=[common], help="check the config file and say what it sets up")
+    demo = sub.add_parser("demo", help="serve bundled sample sites on loopback and run a real cycle on them")
+    demo.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
+    demo.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
+    command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
+               "validate": _validate, "demo": _demo}[args.command]  # fmt: skip
+    try:
+        return command(args)
+    except ConfigError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except WirewatchError as exc:
+        print(f"wirewatch {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("wirewatch: interrupted", file=sys.stderr)
+        return 130
+
+
+def _config(args):
+    from bot import config
+
+    return config.load(args.config)
+
+
+def _check(args) -> int:
+    from bot.cycle import run_check
+
+    cfg = _config(args)
+    return run_check(cfg, as_json=args.json)
+
+
+def _run(args) -> int:
+    from bot.service import run_service
+
+    return run_service(_config(args))
+
+
+def _open_store(cfg):
+    from bot.store import Store
+
+    return Store.open(cfg.database_path)
+
+
+def _recent(args) -> int:
+    from bot.deliver.console import print_rows
+
+    cfg = _config(args)
+    if args.keyword and args.keyword.casefold() not in {k.name.casefold() for k in cfg.keywords}:
+        names = ", ".join(k.name for k in cfg.keywords)
+        raise WirewatchError(f'no keyword group named "{args.keyword}" (groups: {names})')
+    store = _open_store(cfg)
+    try:
+        rows = store.recent_alerts(args.keyword, args.limit)
+    finally:
+        store.close()
+    columns = [("created", "Alerted"), ("keywords", "Keywords"), ("source", "Source"), ("title", "Title"),
+               ("url", "URL")]  # fmt: skip
+    print_rows(rows, columns, as_json=args.json, empty="No alerts yet.")
+    return EXIT_OK
+
+
+def _search(args) -> int:
+    from bot.deliver.console import print_rows
+
+    cfg = _config(args)
+    if not args.query.strip():
+        raise WirewatchError("search: the query is empty")
+    store = _open_store(cfg)
+    try:
+        rows = store.search(args.query, args.limit)
+    finally:
+        store.close()
+    columns = [("published", "Published"), ("source", "Source"), ("title", "Title"), ("snippet", "Snippet"),
+               ("url", "URL")]  # fmt: skip
+    print_rows(rows, columns, as_json=args.json, empty=f"No article matches {args.query!r}.")
+    return EXIT_OK
+
+
+def _validate(args) -> int:
+    cfg = _config(args)
+    feeds = sum(1 for s in cfg.sources if s.type == "feed")
+    print(
+        f"{cfg.path}: OK: {len(cfg.sources)} sources ({feeds} feeds, {len(cfg.sources) - feeds} pages), "
+        f"{len(cfg.keywords)} keyword groups, {len(cfg.channels) or 'no'} chat channels"
+        f"{'' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
+    )
+    return EXIT_OK
+
+
+def _demo(args) -> int:
+    from bot.demo.run import run_demo
+
+    return run_demo(as_json=args.json)
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv[1:]))
+
+__all__ = ["Path", "main"]

@@ -1,0 +1,386 @@
+"""Config models and loading.
+
+The file is validated whole at load time: a typo or a bad value stops the bot before it polls anything,
+with ONE line naming the file, the key path, the line and what is wrong. Secrets never live in the file:
+``${VAR}`` in any string is replaced from the environment after parsing (so a secret can never inject YAML).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.errors import ConfigError
+
+DEFAULT_PATH = Path("config/wirewatch.yaml")
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SIZE_FACTOR = {
+    "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3,
+}  # fmt: skip
+
+
+def parse_duration(value: Any) -> float:
+    """``30s``, ``10m``, ``2h``, ``7d``, ``1h30m`` or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 10m, 2h, 7d)")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        parts = _DURATION_PART.findall(text)
+        if not parts or _DURATION_PART.sub("", text).strip():
+            raise ValueError(f'"{value}" is not a duration (use e.g. 30s, 10m, 2h, 7d)')
+        seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f'"{value}" is not a positive duration')
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """``5MB``, ``512KiB`` or a number of bytes -> bytes."""
+    match = _SIZE.match(str(value)) if not isinstance(value, bool) else None
+    if not match:
+        raise ValueError(f'"{value}" is not a size (use e.g. 500KB, 5MB)')
+    size = int(float(match.group(1)) * _SIZE_FACTOR[(match.group(2) or "b").lower()])
+    if size <= 0:
+        raise ValueError(f'"{value}" is not a positive size')
+    return size
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    if not re.match(r"^https?://[^/\s]+", value, re.IGNORECASE):
+        raise ValueError(f'"{value}" is not an http(s) URL')
+    return value
+
+
+class Source(_Model):
+    name: NonEmpty
+    url: str
+    type: Literal["feed", "page"] = "feed"
+    links: str | None = None
+    every: Duration | None = None
+    max_age: Duration | None = None
+    articles: Literal["auto", "always", "never"] = "auto"
+    proxy: str | None = None
+
+    _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
+
+    @field_validator("links")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import soupsieve
+
+        try:
+            soupsieve.compile(value)
+        except Exception as exc:  # soupsieve raises several kinds of syntax errors
+            raise ValueError(f'"{value}" is not a valid CSS selector ({str(exc).splitlines()[0]})') from exc
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https?|socks5h?)://\S+$", value, re.IGNORECASE):
+            raise ValueError(f'"{value}" is not a proxy URL (http://, https:// or socks5://)')
+        return value
+
+    @model_validator(mode="after")
+    def _links_only_for_pages(self) -> Source:
+        if self.links is not None and self.type != "page":
+            raise _KeyedError(("links",), "only a source of type page has a links selector")
+        return self
+
+
+class Keyword(_Model):
+    name: NonEmpty
+    terms: list[NonEmpty] = Field(min_length=1)
+    exact: bool = False
+    require: list[NonEmpty] = []
+    exclude: list[NonEmpty] = []
+
+
+class Channel(_Model):
+    slack: NonEmpty | None = None
+    matrix: NonEmpty | None = None
+    keywords: list[NonEmpty] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Channel:
+        if (self.slack is None) == (self.matrix is None):
+            raise ValueError("a channel names exactly one of slack: or matrix:")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "slack" if self.slack is not None else "matrix"
+
+    @property
+    def target(self) -> str:
+        return self.slack if self.slack is not None else self.matrix  # type: ignore[return-value]
+
+    @property
+    def id(self) -> str:
+        """Stable name of the channel in the outbox."""
+        return f"{self.kind}:{self.target}"
+
+
+class SlackConfig(_Model):
+    bot_token: SecretStr
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+    admins: list[str] = []
+
+    _check_url = field_validator("api_url")(classmethod(lambda cls, v: _http_url(v)))
+
+
+class MatrixConfig(_Model):
+    homeserver: str
+    user_id: NonEmpty
+    access_token: SecretStr
+    device_id: str | None = None
+    admins: list[str] = []
+
+    _check_url = field_validator("homeserver")(classmethod(lambda cls, v: _http_url(v)))
+
+
+class Config(_Model):
+    database: Path = Path("data/wirewatch.db")
+    sources: list[Source] = Field(min_length=1)
+    keywords: list[Keyword] = Field(min_length=1)
+    every: Duration = 600.0
+    max_age: Duration = 7 * 86400.0
+    channels: list[Channel] = []
+    slack: SlackConfig | None = None
+    matrix: MatrixConfig | None = None
+    user_agent: NonEmpty = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    timeout: Duration = 20.0
+    connect_timeout: Duration = 10.0
+    max_bytes: Size = 5_000_000
+    max_redirects: int = Field(5, ge=0, le=30)
+    concurrency: int = Field(20, ge=1, le=1000)
+    per_host: int = Field(2, ge=1, le=100)
+
+    # set by load(): where the file is, so that relative paths resolve against it
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        _unique([s.name for s in self.sources], "sources", "name")
+        _unique([k.name for k in self.keywords], "keywords", "name")
+        groups = {k.name for k in self.keywords}
+        for i, channel in enumerate(self.channels):
+            for j, name in enumerate(channel.keywords or []):
+                if name not in groups:
+                    raise _KeyedError(("channels", i, "keywords", j), f'"{name}" is not a keyword group name')
+            if getattr(self, channel.kind) is None:
+                raise _KeyedError((channel.kind,), f"this section is needed: channels[{i}] is a {channel.kind} channel")
+        return self
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def interval(self, source: Source) -> float:
+        return source.every or self.every
+
+    def age_limit(self, source: Source) -> float:
+        return source.max_age or self.max_age
+
+    @property
+    def database_path(self) -> Path:
+        if self.database.is_absolute() or self.path is None:
+            return self.database
+        return self.path.parent / self.database
+
+
+class _KeyedError(ValueError):
+    """A cross-field error that knows which key it is about (pydantic only knows the model)."""
+
+    def __init__(self, loc: tuple, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _unique(values: list[str], section: str, key: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise _KeyedError((section, i, key), f'"{value}" is used twice; names must be unique')
+        seen.add(value)
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read, substitute ``${VAR}`` and validate; every failure is a one-line ConfigError."""
+    path = Path(path) if path is not None else DEFAULT_PATH
+    environ = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    return loads(text, path, environ)
+
+
+def loads(text: str, path: Path, environ: dict[str, str] | os._Environ[str]) -> Config:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML: {problem}{where}") from exc
+    if node is None:
+        raise ConfigError(f"{path}: the file is empty")
+    lines: dict[tuple, int] = {}
+    data = _to_python(node, (), lines, path, environ)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping (database:, sources:, keywords: ...)")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, lines)) from None
+    return config.model_copy(update={"path": path})
+
+
+def _to_python(node: yaml.Node, loc: tuple, lines: dict, path: Path, environ) -> Any:
+    """Build plain data from the YAML node tree, remembering each key path's line and expanding ${VAR}."""
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(
+                    f"{path}: {_dotted(loc)}: a key must be a plain name (line {key_node.start_mark.line + 1})"
+                )
+            key = key_node.value
+            if key in result:
+                raise ConfigError(
+                    f"{path}: {_dotted((*loc, key))}: key appears twice (line {key_node.start_mark.line + 1})"
+                )
+            result[key] = _to_python(value_node, (*loc, key), lines, path, environ)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, (*loc, i), lines, path, environ) for i, item in enumerate(node.value)]
+    value = _SCALARS.construct_object(node)
+    if isinstance(value, str):
+        value = _expand(value, loc, path, environ, lines[loc])
+    return value
+
+
+_SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used (ints, bools, floats, strings)
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(value: str, loc: tuple, path: Path, environ, line: int) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise ConfigError(f"{path}: {_dotted(loc)}: environment variable {name} is not set (line {line})")
+        return environ[name]
+
+    return _VAR.sub(replace, value)
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> str:
+    error = exc.errors()[0]
+    loc = tuple(error["loc"])
+    context = error.get("ctx") or {}
+    original = context.get("error")
+    if isinstance(original, _KeyedError):  # its loc is relative to the model that raised it
+        loc, message = loc + original.loc, str(original)
+    else:
+        loc = tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+        message = _message(error, loc)
+    line = _line_of(loc, lines)
+    return f"{path}: {_dotted(loc)}: {message}" + (f" (line {line})" if line else "")
+
+
+def _message(error: dict, loc: tuple) -> str:
+    kind, value = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(known))}"
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "literal_error":
+        return f'"{value}" is not one of: {error["ctx"]["expected"]}'
+    if kind == "too_short":
+        return "must not be empty"
+    message = error["msg"]
+    message = message.removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        message = f"{value!r}: {message[0].lower()}{message[1:]}"
+    return message
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        model = _model_in(annotation)
+    return [name for name in (model or Config).model_fields if name != "path"]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _line_of(loc: tuple, lines: dict[tuple, int]) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())

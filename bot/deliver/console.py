@@ -1,0 +1,114 @@
+"""Alerts and query results on a terminal or in a pipe.
+
+Scraped text is hostile: control characters (an ANSI escape can rewrite a terminal) are removed, and
+rich receives ``Text`` objects, never markup strings, so a headline cannot inject styling or links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.models import Alert
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str | None) -> str:
+    """One line of scraped text, safe to print."""
+    return _CONTROL.sub("", re.sub(r"\s+", " ", text or "")).strip()
+
+
+def alert_json(alert: Alert) -> str:
+    return json.dumps(alert.to_json(), ensure_ascii=False)
+
+
+def print_alerts(alerts: list[Alert], out: TextIO | None = None, as_json: bool = False) -> None:
+    out = out or sys.stdout
+    if as_json:
+        for alert in alerts:
+            out.write(alert_json(alert) + "\n")
+        return
+    if not alerts:
+        out.write("No new alerts.\n")
+        return
+    if out.isatty():
+        _alerts_table(alerts, out)
+        return
+    for alert in alerts:
+        published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
+        out.write(f"[{', '.join(alert.keywords)}] {clean(alert.title)}\n")
+        out.write(f"  {clean(alert.source)} · {published} · {alert.url}\n")
+        if alert.snippet:
+            out.write(f"  {clean(alert.snippet)}\n")
+    out.write(f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}.\n")
+
+
+def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True, title=f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}")
+    table.add_column("Keywords", style="bold magenta", no_wrap=True)
+    table.add_column("Article")
+    table.add_column("Source", style="cyan")
+    table.add_column("Published", no_wrap=True)
+    for alert in alerts:
+        body = Text(clean(alert.title), style="bold")
+        body.append("\n" + alert.url, style="dim")
+        if alert.matches:
+            body.append("\n")
+            body.append_text(_marked(alert.snippet, alert.matches[0].found))
+        elif alert.snippet:
+            body.append("\n" + clean(alert.snippet))
+        published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
+        table.add_row(Text("\n".join(alert.keywords)), body, Text(clean(alert.source)), published)
+    Console(file=out).print(table)
+
+
+def _marked(snippet_text: str, found: str):
+    from rich.text import Text
+
+    text = Text(clean(snippet_text))
+    index = text.plain.find(clean(found))
+    if index >= 0:
+        text.stylize("bold yellow reverse", index, index + len(clean(found)))
+    return text
+
+
+def print_rows(rows: Iterable[dict], columns: list[tuple[str, str]], out: TextIO | None = None,
+               as_json: bool = False, empty: str = "Nothing found.") -> None:  # fmt: skip
+    """Query results (recent, search) as JSON lines, a table on a terminal, or tab-separated lines."""
+    out = out or sys.stdout
+    rows = list(rows)
+    if as_json:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        out.write(empty + "\n")
+        return
+    if out.isatty():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table()
+        for _, header in columns:
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
+        Console(file=out).print(table)
+        return
+    for row in rows:
+        out.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(clean(str(v)) for v in value)
+    return clean("" if value is None else str(value))

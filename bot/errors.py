@@ -1,0 +1,45 @@
+"""One error hierarchy for the whole bot.
+
+Foreign errors (httpx, feedparser, sqlite, YAML, pydantic) are translated into these at exactly one
+edge and re-raised ``from`` the original, so callers only ever catch ``WirewatchError``.
+
+    WirewatchError
+    ├── ConfigError      the config file is missing, malformed or invalid
+    ├── FetchError       a source or article could not be fetched
+    │   └── NotModified  a conditional GET answered 304: not a failure, nothing to parse
+    ├── ExtractError     a fetched body could not be turned into entries or an article
+    ├── QueryError       a user's query (search, recent) cannot be run
+    └── DeliveryError    a chat API refused or failed to take an alert
+"""
+
+from __future__ import annotations
+
+
+class WirewatchError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+
+class ConfigError(WirewatchError):
+    """Raised with a one-line message that names the file, the key path and what is wrong."""
+
+
+class FetchError(WirewatchError):
+    def __init__(self, message: str, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class NotModified(FetchError):
+    """A 304: the stored copy is current. Its own small exception so that it is never counted as a failure."""
+
+
+class ExtractError(WirewatchError):
+    pass
+
+
+class QueryError(WirewatchError):
+    pass
+
+
+class DeliveryError(WirewatchError):
+    pass

@@ -1,0 +1,114 @@
+"""HTML tree helpers shared by the listing and article extractors: parse, strip page chrome, read text.
+
+Page chrome is recognised the way readability does it: by tag (nav, aside, footer, ...), by ARIA role,
+and by class/id words. A keyword in a site's menu, "most read" box or footer appears on every page of
+the site; if it reached the matcher, every article of that site would alert.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Comment, Tag
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input",
+    "textarea", "nav", "aside", "footer", "header", "menu", "dialog", "object", "embed", "canvas",
+)  # fmt: skip
+_DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
+
+# Always chrome, whatever else the element's class says (a "related-content" box is still related links).
+_STRONG = re.compile(
+    r"sidebar|widget|related|relatedposts|most-?read|mostpopular|popular|trending|also-?read|read-?also|"
+    r"more-?stories|more-?news|recommend|newsletter|subscribe|share|sharing|social|comment|disqus|"
+    r"breadcrumb|advert|sponsor|promo|cookie|gdpr|modal|popup|paywall|skip-link|screen-reader|"
+    r"author-?bio|tag-?cloud|tags-?links|post-?tags|pagination|pager|more-topics|nav-?links|"
+    r"ad-?slot|ad-?container|google-?ad|dfp",
+    re.IGNORECASE,
+)
+# Chrome unless the same element also looks like the content (e.g. "entry-header" vs "site-header").
+_WEAK = re.compile(
+    r"(^|[-_ ])(header|footer|menu|nav|navbar|navigation|masthead|colophon|banner|meta|ads?|"
+    r"byline|caption|toolbar|topbar|ticker|breaking|logo)([-_ ]|$)",
+    re.IGNORECASE,
+)
+
+BLOCK_TAGS = (
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+    "blockquote", "pre", "table", "tr", "td", "th", "dd", "dt", "figcaption", "br", "hr",
+)  # fmt: skip
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def parse(markup: str) -> BeautifulSoup:
+    return BeautifulSoup(markup, "lxml")
+
+
+def _names(tag: Tag) -> str:
+    classes = tag.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    return " ".join([*classes, str(tag.get("id") or "")]).strip()
+
+
+def is_chrome(tag: Tag) -> bool:
+    if tag.name in ("body", "html", "main"):
+        return False
+    if tag.name in _DROP_TAGS:
+        return True
+    role = str(tag.get("role") or "").lower()
+    if role in _DROP_ROLES:
+        return True
+    if tag.get("hidden") is not None or str(tag.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = str(tag.get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    if tag.name == "a" and {"tag", "category"} & set(tag.get("rel") or ()):
+        return True  # WordPress "Posted in / Tagged" links name the site's topics, not the article's
+    names = _names(tag)
+    if not names:
+        return False
+    if _STRONG.search(names) and tag.name != "article":
+        return True
+    return bool(_WEAK.search(names)) and not _holds_body(tag)
+
+
+def _holds_body(tag: Tag) -> bool:
+    """A weak chrome name ("content-header") on an element that really holds the article's paragraphs."""
+    return sum(len(p.get_text(strip=True)) for p in tag.find_all("p", limit=20)) >= 200
+
+
+def strip_chrome(soup: BeautifulSoup | Tag) -> None:
+    """Remove page chrome in place."""
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    # Collect first, then remove: decomposing while walking would skip siblings.
+    doomed = [tag for tag in soup.find_all(True) if is_chrome(tag)]
+    for tag in doomed:
+        if not tag.decomposed:
+            tag.decompose()
+
+
+def block_text(root: Tag) -> str:
+    """The text of ``root``: one line per block element, inline elements joined, whitespace folded."""
+    for tag in root.find_all(BLOCK_TAGS):
+        tag.insert_after("\n")
+        if tag.name in ("br", "hr"):
+            continue
+        tag.insert_before("\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in root.get_text().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def inline_text(tag: Tag) -> str:
+    return _SPACES.sub(" ", tag.get_text(" ")).strip()
+
+
+def meta_content(soup: BeautifulSoup, *names: str) -> str | None:
+    """The first non-empty <meta property|name=...> content among ``names``."""
+    for name in names:
+        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+        if tag and str(tag.get("content") or "").strip():
+            return str(tag["content"]).strip()
+    return None

@@ -1,0 +1,198 @@
+"""The shared HTTP client and its politeness rules.
+
+One ``httpx.AsyncClient`` per proxy (connections are reused per host), a global and a per-host limit
+of requests in flight, a total timeout on top of httpx's connect/read timeouts, a size cap that cuts
+a body instead of loading it whole, and conditional GET. httpx errors are translated here, once, into
+``FetchError``; a 304 becomes ``NotModified`` so that it costs no parsing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.errors import FetchError, NotModified
+
+
+@dataclass(slots=True)
+class Response:
+    url: str  # the final URL, after redirects
+    status: int
+    content: bytes
+    content_type: str = ""
+    charset: str | None = None  # from the Content-Type header only
+    etag: str | None = None
+    last_modified: str | None = None
+    truncated: bool = False  # the body was over the size cap and was cut
+    elapsed: float = 0.0
+
+
+@dataclass(slots=True)
+class FetchStats:
+    requests: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    bytes: int = 0
+    by_status: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    user_agent: str = "wirewatch/0.1"
+    timeout: float = 20.0  # total, per request
+    connect_timeout: float = 10.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    concurrency: int = 20
+    per_host: int = 2
+
+    @classmethod
+    def from_config(cls, config) -> FetchSettings:
+        return cls(
+            user_agent=config.user_agent,
+            timeout=config.timeout,
+            connect_timeout=config.connect_timeout,
+            max_bytes=config.max_bytes,
+            max_redirects=config.max_redirects,
+            concurrency=config.concurrency,
+            per_host=config.per_host,
+        )
+
+
+class Fetcher:
+    """Use as ``async with Fetcher(settings) as fetcher: await fetcher.get(url)``."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self.settings = settings
+        self.stats = FetchStats()
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def _client(self, proxy: str | None) -> httpx.AsyncClient:
+        client = self._clients.get(proxy)
+        if client is None:
+            s = self.settings
+            client = httpx.AsyncClient(
+                proxy=proxy,
+                follow_redirects=True,
+                max_redirects=s.max_redirects,
+                timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+                limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
+                headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+                trust_env=False,  # a proxy is chosen per source in the config, never by accident
+            )
+            self._clients[proxy] = client
+        return client
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        proxy: str | None = None,
+        accept: str = "*/*",
+    ) -> Response:
+        """GET ``url``; raises NotModified on 304 and FetchError on anything that is not a usable body."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        host = urlsplit(url).hostname or ""
+        async with self._global, self._hosts[host]:
+            started = time.monotonic()
+            self.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.settings.timeout):
+                    response = await self._request(url, headers, proxy)
+            except TimeoutError:
+                self.stats.failed += 1
+                raise FetchError(f"timed out after {self.settings.timeout:g}s", url) from None
+            except httpx.TooManyRedirects:
+                self.stats.failed += 1
+                raise FetchError(f"more than {self.settings.max_redirects} redirects", url) from None
+            except httpx.TimeoutException as exc:
+                self.stats.failed += 1
+                raise FetchError(f"timed out ({type(exc).__name__})", url) from exc
+            except httpx.HTTPError as exc:
+                self.stats.failed += 1
+                raise FetchError(_describe(exc), url) from exc
+            response.elapsed = time.monotonic() - started
+        self.stats.by_status[response.status] += 1
+        self.stats.bytes += len(response.content)
+        if response.status == 304:
+            self.stats.not_modified += 1
+            raise NotModified("not modified", url)
+        if response.status >= 400:
+            self.stats.failed += 1
+            raise FetchError(f"HTTP {response.status} {_reason(response.status)}".rstrip(), url)
+        return response
+
+    async def _request(self, url: str, headers: dict[str, str], proxy: str | None) -> Response:
+        client = self._client(proxy)
+        async with client.stream("GET", url, headers=headers) as r:
+            chunks: list[bytes] = []
+            size, truncated = 0, False
+            if r.status_code < 300:
+                async for chunk in r.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.settings.max_bytes:
+                        truncated = True
+                        break
+            content = b"".join(chunks)[: self.settings.max_bytes]
+            content_type = r.headers.get("content-type", "")
+            return Response(
+                url=str(r.url),
+                status=r.status_code,
+                content=content,
+                content_type=content_type.split(";")[0].strip().lower(),
+                charset=r.charset_encoding,
+                etag=r.headers.get("etag"),
+                last_modified=r.headers.get("last-modified"),
+                truncated=truncated,
+            )
+
+
+def _reason(status: int) -> str:
+    try:
+        from http import HTTPStatus
+
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """One line, without the long chains httpx and httpcore build."""
+    kind = {
+        httpx.ConnectError: "cannot connect",
+        httpx.RemoteProtocolError: "the server broke the HTTP protocol",
+        httpx.ProxyError: "proxy failed",
+        httpx.UnsupportedProtocol: "unsupported URL",
+        httpx.DecodingError: "cannot decode the body",
+        httpx.ReadError: "connection lost while reading",
+    }
+    for cls, label in kind.items():
+        if isinstance(exc, cls):
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            return f"{label}: {detail}" if detail else label
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

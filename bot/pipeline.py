@@ -1,0 +1,203 @@
+"""poll(source): fetch -> extract -> match -> store, with every failure recorded against its source.
+
+Nothing one source does can stop another: every error is caught at the source boundary, turned into one
+line, stored on the source's row and reported. A feed's conditional-GET validators are saved only when
+all of its entries were handled, so an article page that failed for a passing reason (5xx, timeout) is
+tried again next cycle instead of being hidden behind a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Config, Source
+from bot.dedupe import canonical_url
+from bot.errors import ExtractError, FetchError, NotModified
+from bot.extract.encoding import decode
+from bot.extract.feeds import parse_feed
+from bot.extract.pages import extract_article, guess_lang, listing_links
+from bot.fetch import Fetcher, Response
+from bot.match import Matcher, article_text, snippet
+from bot.models import Alert, Article, Entry, Match
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+# Article-page failures that will not heal by retrying: store the entry with what the feed said.
+_PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
+
+
+@dataclass(slots=True)
+class PollResult:
+    source: str
+    url: str
+    not_modified: bool = False
+    entries: int = 0
+    new_articles: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Found:
+    article: Article
+    matches: list[Match]
+
+
+class Pipeline:
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher, now: datetime | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.fetcher = fetcher
+        self.matcher = Matcher(config.keywords)
+        self.now = now or datetime.now(UTC)
+        self._in_flight: set[str] = set()  # canonical URLs being fetched by some source right now
+
+    async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+        async def one(source: Source) -> PollResult:
+            result = await self.poll(source)
+            if on_done:
+                on_done(result)
+            return result
+
+        return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
+
+    async def poll(self, source: Source) -> PollResult:
+        result = PollResult(source=source.name, url=source.url)
+        started = asyncio.get_running_loop().time()
+        try:
+            await self._poll(source, result)
+        except NotModified:
+            result.not_modified = True
+        except (FetchError, ExtractError) as exc:
+            result.error = str(exc)
+        except Exception as exc:  # a bug must not stop the other sources; it is reported like a failure
+            log.exception("unexpected error while polling %s", source.name)
+            result.error = f"internal error: {type(exc).__name__}: {exc}"
+        result.seconds = asyncio.get_running_loop().time() - started
+        self.store.record_poll(source.name, source.url, source.type, result.error, result.new_articles)
+        return result
+
+    async def _poll(self, source: Source, result: PollResult) -> None:
+        etag, last_modified = self.store.validators(source.url)
+        response = await self.fetcher.get(
+            source.url, etag=etag, last_modified=last_modified, proxy=source.proxy,
+            accept=_ACCEPT_FEED if source.type == "feed" else _ACCEPT_HTML,
+        )  # fmt: skip
+        if response.truncated:
+            result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
+        entries = self._entries(source, response, result)
+        result.entries = len(entries)
+        found, retry = await self._articles(source, entries, result)
+        with self.store.transaction():
+            for item in found:
+                alert = self._store(item, source)
+                if alert is not None:
+                    result.alerts.append(alert)
+        result.new_articles = sum(1 for _ in found)
+        if not retry:
+            self.store.save_validators(source.url, response.etag, response.last_modified)
+
+    def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
+        if source.type == "feed":
+            feed = parse_feed(response.content, response.url, response.content_type, response.charset)
+            if feed.warning:
+                result.warnings.append(feed.warning)
+            return feed.entries
+        markup = decode(response.content, response.charset)
+        entries = listing_links(markup, response.url, source.links)
+        if not entries:
+            hint = "the links selector matched nothing" if source.links else "no article links recognised"
+            raise ExtractError(f"listing page has no article links ({hint})")
+        return entries
+
+    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, bool]:
+        """New articles among ``entries``; and whether some failed for a reason worth retrying."""
+        todo: list[tuple[Entry, str]] = []
+        for entry in entries:
+            key = canonical_url(entry.url)
+            if key in self._in_flight or self.store.known([key]) is not None:
+                continue
+            self._in_flight.add(key)
+            todo.append((entry, key))
+        try:
+            outcomes = await asyncio.gather(*(self._article(source, e, k) for e, k in todo))
+        finally:
+            self._in_flight.difference_update(k for _, k in todo)
+        found, retry = [], False
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                result.warnings.append(outcome)
+                retry = True
+            elif outcome is not None:
+                found.append(outcome)
+        return found, retry
+
+    async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
+        """One entry -> a new article; a warning string when its page failed for now; None when known."""
+        title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
+        canonical, aliases = key, []
+        if self._wants_page(source, entry):
+            try:
+                response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
+                page = extract_article(decode(response.content, response.charset), response.url)
+            except (FetchError, ExtractError) as exc:
+                if not str(exc).startswith(_PERMANENT):
+                    return f"article {entry.url}: {exc} (will retry)"
+                log.info("%s: article %s: %s; using the feed's text", source.name, entry.url, exc)
+            else:
+                final = canonical_url(response.url)
+                if page.canonical:
+                    canonical = canonical_url(page.canonical)
+                aliases = [u for u in {key, final} if u != canonical]
+                known = self.store.known([canonical, *aliases])
+                if known is not None:
+                    with self.store.transaction():
+                        for url in (canonical, *aliases):
+                            self.store.add_alias(known, url)
+                    return None
+                title = title or page.title
+                text = page.text if len(page.text) >= len(text) else text
+                published = published or page.published
+                lang = page.lang
+        article = Article(
+            source=source.name, url=entry.url, canonical_url=canonical, title=title, text=text,
+            published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
+        )  # fmt: skip
+        return _Found(article, self.matcher.match(article_text(title, text)))
+
+    def _wants_page(self, source: Source, entry: Entry) -> bool:
+        if source.type == "page" or source.articles == "always":
+            return True
+        if source.articles == "never":
+            return False
+        return not entry.content
+
+    def _store(self, item: _Found, source: Source) -> Alert | None:
+        article, matches = item.article, item.matches
+        fresh = article.published is None or (
+            self.now - article.published <= timedelta(seconds=self.config.age_limit(source))
+        )
+        text = article_text(article.title, article.text)
+        snip = snippet(text, matches[0])[0] if matches else ""
+        _, alert = self.store.add_article(article, matches, alert=fresh, snippet=snip)
+        if alert is not None:
+            self.store.enqueue(alert.id, self._channels_for(alert))
+        return alert
+
+    def _channels_for(self, alert: Alert) -> list[str]:
+        return [
+            channel.id
+            for channel in self.config.channels
+            if channel.keywords is None or set(channel.keywords) & set(alert.keywords)
+        ]
+
+
+_ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+_ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"

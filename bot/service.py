@@ -1,0 +1,76 @@
+"""``wirewatch run``: every source on its own interval (APScheduler), until SIGINT/SIGTERM.
+
+One Fetcher (one connection pool) and one Store serve every job. A source that failed is retried with a
+capped exponential backoff instead of at its normal interval, so a dead site is not hammered. Chat
+listeners join here when the Slack and Matrix channels arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Config, Source
+from bot.cycle import report
+from bot.deliver.console import print_alerts
+from bot.fetch import Fetcher, FetchSettings
+from bot.pipeline import Pipeline
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 6 * 3600.0
+
+
+def backoff(interval: float, errors: int) -> float:
+    """Seconds until the next poll of a source that failed ``errors`` times in a row."""
+    if errors <= 0:
+        return interval
+    return min(interval * 2 ** min(errors, 16), max(interval, MAX_BACKOFF))
+
+
+def run_service(config: Config) -> int:
+    asyncio.run(_serve(config))
+    return 0
+
+
+async def _serve(config: Config) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    store = Store.open(config.database_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+        pipeline = Pipeline(config, store, fetcher)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+
+        async def poll(source: Source) -> None:
+            pipeline.now = datetime.now(UTC)
+            result = await pipeline.poll(source)
+            report([result])
+            if result.alerts and not config.channels:
+                print_alerts(result.alerts)
+                sys.stdout.flush()
+            errors = next((s.errors for s in store.sources() if s.name == source.name), 0)
+            delay = backoff(config.interval(source), errors)
+            scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                              args=[source], id=source.name, replace_existing=True,
+                              misfire_grace_time=None)  # fmt: skip
+
+        for source in config.sources:
+            scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[source], id=source.name,
+                              misfire_grace_time=None)  # fmt: skip
+        scheduler.start()
+        log.info("wirewatch run: %d sources scheduled", len(config.sources))
+        print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+    store.close()
+    print("wirewatch: stopped.", file=sys.stderr)
