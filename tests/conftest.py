@@ -1,0 +1,56 @@
+"""Shared fixtures: real HTTP servers on loopback and configs written to temporary folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.demo.server import SiteServer
+
+DATA = Path(__file__).parent / "data"
+KEYWORDS = [
+    {"name": "Deir ez-Zor", "terms": ["Deir ez-Zor", "دير الزور"]},
+    {"name": "Hezbollah", "terms": ["Hezbollah", "حزب الله"]},
+    {"name": "Nujaba", "terms": ["Nujaba", "النجباء"]},
+]
+
+
+@pytest.fixture(scope="session")
+def sites():
+    """The fixture news web (tests/data/sites) on a real loopback server."""
+    with SiteServer(DATA / "sites") as server:
+        yield server
+
+
+@pytest.fixture
+def site(sites):
+    sites.reset_counts()
+    return sites
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """write_config(sources, **top_level) -> path of a config file with the test keyword groups."""
+
+    def write(sources: list[dict], **extra) -> Path:
+        data = {"database": "wirewatch.db", "sources": sources, "keywords": KEYWORDS, "timeout": "3s", **extra}
+        path = tmp_path / "wirewatch.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli(capsys):
+    """cli("check", "--config", p) -> (exit code, stdout, stderr), running the real entry point in-process."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

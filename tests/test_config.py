@@ -1,0 +1,97 @@
+"""Config loading: every error path gives ONE line naming the file, the key path and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import config
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "config_errors.yaml").read_text(encoding="utf-8"))
+VALID = """\
+database: data/ww.db
+sources:
+  - name: A
+    url: https://example.org/feed/
+keywords:
+  - name: K
+    terms: [Deir ez-Zor]
+"""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_bad_config_exits_2_with_one_line(case, tmp_path, cli, monkeypatch):
+    monkeypatch.delenv("WW_TEST_UNSET", raising=False)
+    path = tmp_path / "bad.yaml"
+    path.write_text(case["yaml"], encoding="utf-8")
+    code, out, err = cli("validate", "--config", path)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert str(path) in lines[0]
+    for expected in case["expect"]:
+        assert expected in lines[0], f"{expected!r} not in {lines[0]!r}"
+
+
+def test_missing_file(cli, tmp_path):
+    code, _, err = cli("check", "--config", tmp_path / "nope.yaml")
+    assert code == 2
+    assert err.strip() == f"wirewatch: {tmp_path / 'nope.yaml'}: no such config file"
+
+
+def test_valid_config_defaults_and_relative_database(tmp_path):
+    path = tmp_path / "cfg" / "w.yaml"
+    path.parent.mkdir()
+    path.write_text(VALID, encoding="utf-8")
+    cfg = config.load(path)
+    assert cfg.database_path == tmp_path / "cfg" / "data" / "ww.db"
+    assert cfg.every == 600 and cfg.max_age == 7 * 86400
+    assert cfg.sources[0].type == "feed" and cfg.sources[0].articles == "auto"
+    assert cfg.channels == []
+
+
+def test_env_substitution_and_secrets_not_printed(tmp_path, monkeypatch):
+    monkeypatch.setenv("WW_TOKEN", "xoxb-secret-123")
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        VALID + 'channels:\n  - slack: "#alerts"\nslack:\n  bot_token: ${WW_TOKEN}\n', encoding="utf-8"
+    )
+    cfg = config.load(path)
+    assert cfg.slack.bot_token.get_secret_value() == "xoxb-secret-123"
+    assert "xoxb-secret-123" not in repr(cfg) and "xoxb-secret-123" not in str(cfg.slack)
+
+
+def test_env_value_cannot_inject_yaml(tmp_path, monkeypatch):
+    monkeypatch.setenv("WW_NAME", "x\nkeywords: []")
+    path = tmp_path / "w.yaml"
+    path.write_text(VALID.replace("name: A", "name: ${WW_NAME}"), encoding="utf-8")
+    cfg = config.load(path)
+    assert cfg.sources[0].name == "x\nkeywords: []"
+    assert cfg.keywords[0].name == "K"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("10m", 600), ("2h", 7200), ("7d", 604800), ("1h30m", 5400), (45, 45), ("1w", 604800)],
+)
+def test_durations(text, seconds):
+    assert config.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(("text", "size"), [("5MB", 5_000_000), ("512KiB", 524288), (1000, 1000), ("2 mb", 2_000_000)])
+def test_sizes(text, size):
+    assert config.parse_size(text) == size
+
+
+def test_example_config_is_valid_without_environment(cli):
+    """The shipped example must load on a fresh machine with no secrets exported."""
+    example = Path(__file__).parents[1] / "config" / "wirewatch.yaml"
+    code, out, err = cli("validate", "--config", example)
+    assert code == 0, err
+    assert "OK" in out
+    cfg = config.load(example, environ={})
+    assert len(cfg.sources) >= 8
+    assert {k.name for k in cfg.keywords} >= {"Deir ez-Zor", "Nujaba", "Hezbollah"}
