@@ -56,9 +56,7 @@ def test_valid_config_defaults_and_relative_database(tmp_path):
 def test_env_substitution_and_secrets_not_printed(tmp_path, monkeypatch):
     monkeypatch.setenv("WW_TOKEN", "xoxb-secret-123")
     path = tmp_path / "w.yaml"
-    path.write_text(
-        VALID + 'channels:\n  - slack: "#alerts"\nslack:\n  bot_token: ${WW_TOKEN}\n', encoding="utf-8"
-    )
+    path.write_text(VALID + 'channels:\n  - slack: "#alerts"\nslack:\n  bot_token: ${WW_TOKEN}\n', encoding="utf-8")
     cfg = config.load(path)
     assert cfg.slack.bot_token.get_secret_value() == "xoxb-secret-123"
     assert "xoxb-secret-123" not in repr(cfg) and "xoxb-secret-123" not in str(cfg.slack)

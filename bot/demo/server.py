@@ -38,14 +38,16 @@ class SiteServer:
         self.hits: Counter[str] = Counter()  # path -> requests
         self.statuses: list[tuple[str, int]] = []
         self.conditional: Counter[str] = Counter()
+        self.user_agents: Counter[str] = Counter()
         self.routes: dict[str, dict] = {}
+        self.inflight = 0
+        self.peak_inflight = 0  # most requests handled at once: shows the client's concurrency limits
         routes = self.root / "_routes.json"
         if routes.exists():
             self.routes = json.loads(routes.read_text(encoding="utf-8"))
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((host, port), handler)
         self.base = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
 
@@ -53,7 +55,7 @@ class SiteServer:
         return self.base + path
 
     def start(self) -> SiteServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="site-server", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="site-server", daemon=True)
         self._thread.start()
         return self
 
@@ -72,6 +74,8 @@ class SiteServer:
             self.hits.clear()
             self.statuses.clear()
             self.conditional.clear()
+            self.user_agents.clear()
+            self.peak_inflight = 0
 
     def render(self, data: bytes) -> bytes:
         data = data.replace(b"{{BASE}}", self.base.encode())
@@ -84,12 +88,29 @@ class SiteServer:
 
         return _DATE.sub(date, data)
 
+    def enter(self) -> None:
+        with self._lock:
+            self.inflight += 1
+            self.peak_inflight = max(self.peak_inflight, self.inflight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.inflight -= 1
+
     def record(self, path: str, status: int, conditional: bool) -> None:
         with self._lock:
             self.hits[path] += 1
             self.statuses.append((path, status))
             if conditional:
                 self.conditional[path] += 1
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a handler still sleeping in a "delay" route must not hold up shutdown
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hung up mid-response (the timeout tests do) is not an error worth a traceback
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -100,9 +121,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.site.enter()
+        try:
+            self._get()
+        finally:
+            self.site.leave()
+
+    def _get(self) -> None:
         path = unquote(urlsplit(self.path).path)
         route = self.site.routes.get(path, {})
         conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+        self.site.user_agents[self.headers.get("User-Agent", "")] += 1
         if route.get("delay"):
             time.sleep(float(route["delay"]))
         status = int(route.get("status", 200))

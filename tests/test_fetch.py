@@ -1,0 +1,106 @@
+"""The HTTP client against a real loopback server: caps, timeouts, redirects, 304s, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bot.demo.server import SiteServer
+from bot.errors import FetchError, NotModified
+from bot.fetch import Fetcher, FetchSettings
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "feed.xml").write_text("<rss><channel><title>t</title></channel></rss>", encoding="utf-8")
+    routes = {
+        "/500.xml": {"status": 500},
+        "/slow.xml": {"delay": 2, "file": "feed.xml"},
+        "/slowish.xml": {"delay": 0.3, "file": "feed.xml"},
+        "/huge.xml": {"body_size": 3_000_000},
+        "/loop": {"status": 302, "headers": {"Location": "/loop"}},
+        "/moved": {"status": 301, "headers": {"Location": "/feed.xml"}},
+    }
+    (tmp_path / "_routes.json").write_text(json.dumps(routes), encoding="utf-8")
+    with SiteServer(tmp_path) as srv:
+        yield srv
+
+
+def fetch(url: str, **settings):
+    async def go():
+        async with Fetcher(FetchSettings(**settings)) as fetcher:
+            return await fetcher.get(url)
+
+    return asyncio.run(go())
+
+
+def test_ok_and_conditional_get(server):
+    async def go():
+        async with Fetcher(FetchSettings()) as fetcher:
+            first = await fetcher.get(server.url("/feed.xml"))
+            with pytest.raises(NotModified):
+                await fetcher.get(server.url("/feed.xml"), etag=first.etag)
+            with pytest.raises(NotModified):
+                await fetcher.get(server.url("/feed.xml"), last_modified=first.last_modified)
+            return first, fetcher.stats
+
+    first, stats = asyncio.run(go())
+    assert first.status == 200 and b"<rss>" in first.content
+    assert first.etag and first.last_modified
+    assert stats.requests == 3 and stats.not_modified == 2
+    assert server.conditional["/feed.xml"] == 2
+
+
+def test_user_agent_is_sent(server):
+    server.reset_counts()
+    fetch(server.url("/feed.xml"), user_agent="wirewatch-test/9")
+    assert server.user_agents == {"wirewatch-test/9": 1}
+
+
+def test_http_error_is_one_line(server):
+    with pytest.raises(FetchError, match=r"^HTTP 500 Internal Server Error$"):
+        fetch(server.url("/500.xml"))
+
+
+def test_missing_page(server):
+    with pytest.raises(FetchError, match=r"^HTTP 404 Not Found$"):
+        fetch(server.url("/nothing-here.xml"))
+
+
+def test_total_timeout(server):
+    with pytest.raises(FetchError, match=r"timed out"):
+        fetch(server.url("/slow.xml"), timeout=0.5)
+
+
+def test_body_over_cap_is_cut_and_reported(server):
+    response = fetch(server.url("/huge.xml"), max_bytes=100_000)
+    assert response.truncated
+    assert len(response.content) == 100_000
+
+
+def test_redirect_loop(server):
+    with pytest.raises(FetchError, match=r"more than 3 redirects"):
+        fetch(server.url("/loop"), max_redirects=3)
+
+
+def test_redirect_followed_and_final_url_kept(server):
+    response = fetch(server.url("/moved"))
+    assert response.url == server.url("/feed.xml")
+
+
+def test_connection_refused():
+    with pytest.raises(FetchError, match=r"^cannot connect"):
+        fetch("http://127.0.0.1:9/feed.xml", timeout=2)
+
+
+def test_per_host_limit(server):
+    async def go():
+        async with Fetcher(FetchSettings(per_host=2, concurrency=10)) as fetcher:
+            await asyncio.gather(*(fetcher.get(server.url("/slowish.xml")) for _ in range(6)))
+
+    server.reset_counts()
+    asyncio.run(go())
+    assert server.hits["/slowish.xml"] == 6
+    assert server.peak_inflight == 2
