@@ -6,7 +6,7 @@ damage is reported as a warning. A body with no entries at all is an ExtractErro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import feedparser
 
@@ -24,7 +24,6 @@ class ParsedFeed:
     title: str
     entries: list[Entry]
     warning: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 def parse_feed(content: bytes, url: str, content_type: str = "", charset: str | None = None) -> ParsedFeed:
@@ -35,7 +34,7 @@ def parse_feed(content: bytes, url: str, content_type: str = "", charset: str | 
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
     entries = [entry for entry in (_entry(item, url) for item in parsed.entries) if entry is not None]
-    problem = _problem(parsed) if parsed.get("bozo") else None
+    problem = _problem(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
     if not entries:
         if problem:
             raise ExtractError(f"not a valid feed: {problem}")
@@ -46,6 +45,11 @@ def parse_feed(content: bytes, url: str, content_type: str = "", charset: str | 
         raise ExtractError(f"expected RSS or Atom, got {kind}")
     warning = f"feed is damaged, read {len(entries)} entries before: {problem}" if problem else None
     return ParsedFeed(title=parsed.feed.get("title", ""), entries=entries, warning=warning)
+
+
+def _benign(exc: Exception | None) -> bool:
+    """feedparser flags a wrong or missing Content-Type as "bozo" too; the feed itself is fine."""
+    return isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType)
 
 
 def _problem(parsed) -> str:

@@ -37,6 +37,8 @@ BLOCK_TAGS = (
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
     "blockquote", "pre", "table", "tr", "td", "th", "dd", "dt", "figcaption", "br", "hr",
 )  # fmt: skip
+_BREAK = "\ue000"  # a private-use character marks block boundaries while the text is folded
+_ANY_SPACE = re.compile(r"[\s\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -91,13 +93,16 @@ def strip_chrome(soup: BeautifulSoup | Tag) -> None:
 
 
 def block_text(root: Tag) -> str:
-    """The text of ``root``: one line per block element, inline elements joined, whitespace folded."""
+    """The text of ``root``: one line per block element, inline elements joined, whitespace folded.
+
+    Line breaks inside the HTML source are just spaces; only block boundaries become lines.
+    """
     for tag in root.find_all(BLOCK_TAGS):
-        tag.insert_after("\n")
-        if tag.name in ("br", "hr"):
-            continue
-        tag.insert_before("\n")
-    lines = (_SPACES.sub(" ", line).strip() for line in root.get_text().split("\n"))
+        tag.insert_after(_BREAK)
+        if tag.name not in ("br", "hr"):
+            tag.insert_before(_BREAK)
+    text = _ANY_SPACE.sub(" ", root.get_text())
+    lines = (line.strip() for line in text.split(_BREAK))
     return "\n".join(line for line in lines if line)
 
 
