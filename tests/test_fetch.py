@@ -22,6 +22,7 @@ def server(tmp_path):
         "/huge.xml": {"body_size": 3_000_000},
         "/loop": {"status": 302, "headers": {"Location": "/loop"}},
         "/moved": {"status": 301, "headers": {"Location": "/feed.xml"}},
+        "/gz.xml": {"file": "feed.xml", "encoding": "gzip"},
     }
     (tmp_path / "_routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with SiteServer(tmp_path) as srv:
@@ -104,3 +105,19 @@ def test_per_host_limit(server):
     asyncio.run(go())
     assert server.hits["/slowish.xml"] == 6
     assert server.peak_inflight == 2
+
+
+def test_gzip_body_is_decoded(server):
+    response = fetch(server.url("/gz.xml"))
+    assert response.content.startswith(b"<rss><channel>")
+
+
+def test_dead_proxy_is_one_clear_line(server):
+    async def go():
+        async with Fetcher(FetchSettings(timeout=3)) as fetcher:
+            await fetcher.get(server.url("/feed.xml"), proxy="socks5://127.0.0.1:9")
+
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(go())
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(("cannot connect", "proxy failed"))

@@ -4,12 +4,14 @@ Used by ``wirewatch demo`` and by the tests. Files are served with ETag and Last
 conditional requests with 304, like a real CMS. Placeholders in the bytes keep fixtures fresh and
 position-independent: ``{{BASE}}`` is this server's base URL; ``{{RFC822:-2h}}`` and ``{{ISO:-3d}}`` are
 dates relative to the server's start. ``_routes.json`` in the root gives paths special behaviour
-(``status``, ``headers``, ``delay`` seconds, ``body_size`` bytes of filler, ``file`` to serve instead).
+(``status``, ``headers``, ``delay`` seconds, ``body_size`` bytes of filler, ``file`` to serve instead,
+``encoding: gzip``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import re
@@ -151,6 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if status != 304:
             headers.setdefault("Content-Type", _TYPES.get(Path(path).suffix.lower(), "text/html"))
+        if route.get("encoding") == "gzip" and body and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
