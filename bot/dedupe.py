@@ -46,6 +46,23 @@ def canonical_url(url: str, base: str | None = None) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
+def clean_url(url: str) -> str:
+    """``url`` as a reader should see it: tracking parameters and fragment gone, nothing else changed."""
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
+
+
+def same_site(a: str, b: str) -> bool:
+    """Same host, ignoring ``www.`` and subdomains of each other (news.x.org and x.org)."""
+
+    def host(url: str) -> str:
+        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+    ha, hb = host(a), host(b)
+    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)
+
+
 def trusted_canonical(page_url: str, canonical: str | None) -> str | None:
     """The page's ``rel=canonical`` target, unless it is implausible for an article.
 

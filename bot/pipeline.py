@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Config, Source
-from bot.dedupe import canonical_url
+from bot.dedupe import canonical_url, clean_url, same_site
 from bot.errors import ExtractError, FetchError, NotModified
 from bot.extract.encoding import decode
 from bot.extract.feeds import parse_feed
@@ -122,7 +122,7 @@ class Pipeline:
         todo: list[tuple[Entry, str]] = []
         for entry in entries:
             key = canonical_url(entry.url)
-            if key in self._in_flight or self.store.known([key]) is not None:
+            if key in self._in_flight or self.store.known([key]) is not None or self.store.is_gone(key):
                 continue
             self._in_flight.add(key)
             todo.append((entry, key))
@@ -142,7 +142,7 @@ class Pipeline:
     async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
-        canonical, aliases = key, []
+        canonical, aliases, url = key, [], clean_url(entry.url)
         if self._wants_page(source, entry):
             try:
                 response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
@@ -150,11 +150,17 @@ class Pipeline:
             except (FetchError, ExtractError) as exc:
                 if not str(exc).startswith(_PERMANENT):
                     return f"article {entry.url}: {exc} (will retry)"
+                if source.type == "page":  # a dead link on a listing page: nothing to read, never ask again
+                    self.store.mark_gone(key, str(exc))
+                    return None
                 log.info("%s: article %s: %s; using the feed's text", source.name, entry.url, exc)
             else:
                 final = canonical_url(response.url)
+                url = clean_url(response.url)
                 if page.canonical:
                     canonical = canonical_url(page.canonical)
+                    if same_site(page.canonical, response.url):
+                        url = clean_url(page.canonical)
                 aliases = [u for u in {key, final} if u != canonical]
                 known = self.store.known([canonical, *aliases])
                 if known is not None:
@@ -167,7 +173,7 @@ class Pipeline:
                 published = published or page.published
                 lang = page.lang
         article = Article(
-            source=source.name, url=entry.url, canonical_url=canonical, title=title, text=text,
+            source=source.name, url=url, canonical_url=canonical, title=title, text=text,
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
         )  # fmt: skip
         return _Found(article, self.matcher.match(article_text(title, text)))

@@ -143,6 +143,15 @@ class Store:
                 return int(row[0])
         return None
 
+    def mark_gone(self, url: str, reason: str) -> None:
+        """A link that answered 404/410: remembered so that it is not fetched again every cycle."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO gone_urls (url, reason, seen) VALUES (?, ?, ?)", [url, reason, iso(utcnow())]
+        )
+
+    def is_gone(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM gone_urls WHERE url = ?", [url]).fetchone() is not None
+
     def add_alias(self, article_id: int, url: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
 
@@ -268,6 +277,7 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["canonical_url"], unique=True)
     db["articles"].create_index(["first_seen"])
     db["article_urls"].create({"url": str, "article_id": int}, pk="url", foreign_keys=[("article_id", "articles")])
+    db["gone_urls"].create({"url": str, "reason": str, "seen": str}, pk="url")
     db["matches"].create(
         {"id": int, "article_id": int, "keyword": str, "term": str, "found": str, "start": int, "end": int},
         pk="id",

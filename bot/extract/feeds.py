@@ -6,6 +6,7 @@ damage is reported as a warning. A body with no entries at all is an ExtractErro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import feedparser
@@ -36,13 +37,16 @@ def parse_feed(content: bytes, url: str, content_type: str = "", charset: str | 
     entries = [entry for entry in (_entry(item, url) for item in parsed.entries) if entry is not None]
     problem = _problem(parsed) if parsed.get("bozo") and not _benign(parsed.get("bozo_exception")) else None
     if not entries:
+        head = content[:1024].lstrip().lower()
+        if b"<html" in head or b"<!doctype html" in head:
+            title = re.search(rb"<title[^>]*>([^<]{1,80})", content[:4096], re.IGNORECASE)
+            seen = f' ("{title.group(1).decode("utf-8", "replace").strip()}")' if title else ""
+            raise ExtractError(f"expected RSS or Atom, got an HTML page{seen}")
         if problem:
             raise ExtractError(f"not a valid feed: {problem}")
         if parsed.get("version"):
             return ParsedFeed(title=parsed.feed.get("title", ""), entries=[])
-        head = content[:512].lower()
-        kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "not a feed"
-        raise ExtractError(f"expected RSS or Atom, got {kind}")
+        raise ExtractError("expected RSS or Atom, got something else")
     warning = f"feed is damaged, read {len(entries)} entries before: {problem}" if problem else None
     return ParsedFeed(title=parsed.feed.get("title", ""), entries=entries, warning=warning)
 

@@ -53,10 +53,14 @@ def _names(tag: Tag) -> str:
     return " ".join([*classes, str(tag.get("id") or "")]).strip()
 
 
+_ARTICLE_PARTS = ("header", "footer")  # inside an <article> these are its own headline and byline
+
+
 def is_chrome(tag: Tag) -> bool:
-    if tag.name in ("body", "html", "main"):
+    if tag.name in ("body", "html", "main", "article"):
         return False
-    if tag.name in _DROP_TAGS:
+    inside_article = tag.find_parent("article") is not None
+    if tag.name in _DROP_TAGS and not (inside_article and tag.name in _ARTICLE_PARTS):
         return True
     role = str(tag.get("role") or "").lower()
     if role in _DROP_ROLES:
@@ -71,9 +75,9 @@ def is_chrome(tag: Tag) -> bool:
     names = _names(tag)
     if not names:
         return False
-    if _STRONG.search(names) and tag.name != "article":
+    if _STRONG.search(names):
         return True
-    return bool(_WEAK.search(names)) and not _holds_body(tag)
+    return bool(_WEAK.search(names)) and not inside_article and not _holds_body(tag)
 
 
 def _holds_body(tag: Tag) -> bool:

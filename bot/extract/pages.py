@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from bot.dedupe import canonical_url, trusted_canonical
+from bot.dedupe import canonical_url, same_site, trusted_canonical
 from bot.extract.dates import parse_date
 from bot.extract.html import block_text, inline_text, meta_content, parse, strip_chrome
 from bot.models import Entry
@@ -188,7 +188,7 @@ def listing_links(markup: str, url: str, selector: str | None = None) -> list[En
     entries: dict[str, Entry] = {}
     for anchor, title in candidates:
         href = urljoin(base, str(anchor["href"]).strip())
-        if not href.startswith(("http://", "https://")) or (not selector and not _same_site(href, url)):
+        if not href.startswith(("http://", "https://")) or (not selector and not same_site(href, url)):
             continue
         if not selector and (_NOT_ARTICLE_PATH.search(urlsplit(href).path) or _FILE_EXT.search(href)):
             continue
@@ -224,12 +224,3 @@ def _looks_like_article(anchor: Tag) -> bool:
     in_teaser = anchor.find_parent("article") is not None
     article_url = bool(_ARTICLE_PATH.search(href))
     return article_url or in_heading or (in_teaser and words >= 4)
-
-
-def _same_site(href: str, page: str) -> bool:
-    def site(u: str) -> str:
-        host = (urlsplit(u).hostname or "").lower()
-        return host.removeprefix("www.")
-
-    a, b = site(href), site(page)
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
