@@ -18,6 +18,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +30,8 @@ import yaml
 from bot.extract.pages import extract_article
 
 NEWSWEB = Path("/work/shared/newsweb")
-SITES = Path(__file__).resolve().parents[1] / "tests" / "data" / "sites"
+ROOT = Path(__file__).resolve().parents[1]
+SITES = ROOT / "tests" / "data" / "sites"
 
 
 def _trafilatura(precision: bool) -> Callable[[str, str], str]:
@@ -159,6 +161,14 @@ def score_b(pages: list[dict], texts: list[str], groups: dict[str, re.Pattern]) 
     return {"B: pages with a chrome keyword (FP)": str(fp), "B: pages missing a group (FN)": str(fn)}, notes
 
 
+def revision() -> str:
+    """The commit measured, and whether bot/ had uncommitted changes."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "bot"], capture_output=True, text=True).stdout.strip()
+    return head + (" + uncommitted bot/ changes" if dirty else "")
+
+
 def table(rows: dict[str, dict[str, str]]) -> str:
     names = list(EXTRACTORS)
     lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
@@ -192,7 +202,7 @@ def main() -> None:
             for metric, value in cells.items():
                 rows.setdefault(metric, {})[name] = value
     print(f"{time.strftime('%Y-%m-%d')}, nproc {os.cpu_count()}, Python {platform.python_version()}, "
-          f"trafilatura {trafilatura.__version__}, {platform.machine()}")  # fmt: skip
+          f"trafilatura {trafilatura.__version__}, {platform.machine()}, wirewatch {revision()}")  # fmt: skip
     print(f"corpus A: {len(pages)} pages, {size:.0f} KB mean, {sum(bool(p['mention']) for p in pages)} with a mention; "
           f"{args.reps} timed passes, one core")  # fmt: skip
     print(f"corpus B: {len(b_pages)} article pages" if b_pages else f"corpus B: no {SITES / 'expected.yaml'}")

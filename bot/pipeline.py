@@ -190,8 +190,7 @@ class Pipeline:
         fresh = article.published is None or (
             self.now - article.published <= timedelta(seconds=self.config.age_limit(source))
         )
-        text = article_text(article.title, article.text)
-        snip = snippet(text, matches[0])[0] if matches else ""
+        snip = _snippet(article, matches)
         _, alert = self.store.add_article(article, matches, alert=fresh, snippet=snip)
         if alert is not None:
             self.store.enqueue(alert.id, self._channels_for(alert))
@@ -203,6 +202,20 @@ class Pipeline:
             for channel in self.config.channels
             if channel.keywords is None or set(channel.keywords) & set(alert.keywords)
         ]
+
+
+def _snippet(article: Article, matches: list[Match]) -> str:
+    """Text around the first match in the body (the title is shown anyway), else the body's opening."""
+    if not matches:
+        return ""
+    offset = len(article_text(article.title, article.text)) - len(article.text)
+    in_body = [m for m in matches if m.start >= offset]
+    if not in_body:
+        lead = " ".join(article.text.split())
+        return lead[:240].rsplit(" ", 1)[0] + " …" if len(lead) > 240 else lead
+    first = in_body[0]
+    shifted = Match(first.keyword, first.term, first.found, first.start - offset, first.end - offset)
+    return snippet(article.text, shifted)[0]
 
 
 _ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"

@@ -157,3 +157,11 @@ def test_truncated_feed_keeps_what_parsed():
     feed = parse_feed(cut, "https://x.example/feed")
     assert [e.url for e in feed.entries] == ["https://x.example/a"]
     assert feed.warning and "damaged" in feed.warning
+
+
+def test_numeric_wordpress_archives_permalinks_are_articles():
+    html = """<html><body><main>
+    <h2 class="entry-title"><a href="/archives/2391/">اشتباكات متقطعة في ريف دير الزور الشرقي</a></h2>
+    <a href="/archives/">كل الأرشيف من البداية إلى اليوم</a> <a href="/archives/page/2/">الصفحة التالية من الأرشيف</a>
+    </main></body></html>"""
+    assert [e.url for e in listing_links(html, "https://ar.example/")] == ["https://ar.example/archives/2391/"]

@@ -30,8 +30,8 @@ _MIN_BODY = 120  # characters: below this a candidate container is a teaser, not
 _NOT_ARTICLE_PATH = re.compile(
     r"/(tag|tags|category|categories|cat|author|authors|page|section|sections|topic|topics|search|"
     r"login|logout|register|signup|subscribe|account|about|about-us|contact|contact-us|privacy|terms|"
-    r"feed|rss|wp-admin|wp-login\.php|cart|shop|advertise|newsletter|archive|archives|video|videos|"
-    r"gallery|photos|live|weather)(/|$|\.)",
+    r"feed|rss|wp-admin|wp-login\.php|cart|shop|advertise|newsletter|video|videos|"
+    r"gallery|photos|live|weather)(/|$|\.)|/archives?(/page/\d+)?/?$",
     re.IGNORECASE,
 )
 _FILE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp3|mp4|xml|rss|atom|css|js|json)$", re.IGNORECASE)
