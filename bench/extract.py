@@ -34,24 +34,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "data" / "sites"
 
 
-def _trafilatura(precision: bool) -> Callable[[str, str], str]:
-    def run(markup: str, url: str) -> str:
-        return trafilatura.extract(markup, url=url, include_comments=False, include_tables=False,
-                                   favor_precision=precision) or ""  # fmt: skip
-
-    return run
+_TRAF = {"include_comments": False, "include_tables": False}
 
 
 def _trafilatura_metadata(markup: str, url: str) -> str:
     """Same work as extract_article: title, date and canonical URL besides the text."""
-    doc = trafilatura.bare_extraction(markup, url=url, include_comments=False, include_tables=False, with_metadata=True)
+    doc = trafilatura.bare_extraction(markup, url=url, with_metadata=True, **_TRAF)
     return (doc.text or "") if doc else ""
 
 
-EXTRACTORS: dict[str, Callable[[str, str], str]] = {
-    "wirewatch": lambda markup, url: extract_article(markup, url).text,
-    "trafilatura": _trafilatura(False),
-    "trafilatura precision": _trafilatura(True),
+EXTRACTORS: dict[str, Callable[[str, str], str]] = {  # (markup, url) -> text
+    "wirewatch": lambda m, u: extract_article(m, u).text,
+    "trafilatura": lambda m, u: trafilatura.extract(m, url=u, favor_precision=False, **_TRAF) or "",
+    "trafilatura precision": lambda m, u: trafilatura.extract(m, url=u, favor_precision=True, **_TRAF) or "",
     "trafilatura +metadata": _trafilatura_metadata,
 }
 
@@ -164,8 +159,8 @@ def score_b(pages: list[dict], texts: list[str], groups: dict[str, re.Pattern]) 
 def revision() -> str:
     """The commit measured, and whether bot/ had uncommitted changes."""
     git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain", "bot"], capture_output=True, text=True).stdout.strip()
+    head, dirty = (subprocess.run([*git, *cmd], capture_output=True, text=True).stdout.strip()
+                   for cmd in (["rev-parse", "--short", "HEAD"], ["status", "--porcelain", "bot"]))  # fmt: skip
     return head + (" + uncommitted bot/ changes" if dirty else "")
 
 

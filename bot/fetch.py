@@ -191,6 +191,9 @@ def _describe(exc: httpx.HTTPError) -> str:
         httpx.DecodingError: "cannot decode the body",
         httpx.ReadError: "connection lost while reading",
     }
+    text = str(exc)
+    if isinstance(exc, httpx.ConnectError) and ("Name or service not known" in text or "name resolution" in text):
+        return f"cannot resolve the host name {exc.request.url.host} (DNS failed; offline?)"
     for cls, label in kind.items():
         if isinstance(exc, cls):
             detail = str(exc).splitlines()[0] if str(exc) else ""
