@@ -54,12 +54,13 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
 
     table = Table(show_lines=True, title=f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}")
     table.add_column("Keywords", style="bold magenta", no_wrap=True)
-    table.add_column("Article")
+    table.add_column("Article", overflow="fold")  # fold, never cut: the URL must stay whole and clickable
     table.add_column("Source", style="cyan")
     table.add_column("Published", no_wrap=True)
     for alert in alerts:
-        body = Text(clean(alert.title), style="bold")
-        body.append("\n" + alert.url, style="dim")
+        body = Text()
+        body.append(clean(alert.title), style="bold")
+        body.append("\n" + clean(alert.url), style="dim")
         if alert.matches:
             body.append("\n")
             body.append_text(_marked(alert.snippet, alert.matches[0].found))
