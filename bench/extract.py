@@ -203,7 +203,7 @@ def main() -> None:
     print(f"corpus B: {len(b_pages)} article pages" if b_pages else f"corpus B: no {SITES / 'expected.yaml'}")
     print(table(rows))
     for name, lines in notes.items() if args.verbose else ():
-        print(f"\n{name}:", *lines, sep="\n  ")
+        print(f"\n{name}:", *(lines or ["no miss"]), sep="\n  ")
 
 
 if __name__ == "__main__":

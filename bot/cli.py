@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
     search.add_argument("--json", action="store_true", help="one JSON object per article")
     sub.add_parser("validate", parents=[common], help="check the config file and say what it sets up")
+    explain = sub.add_parser("explain", parents=[common], help="which keyword groups match a text or a URL, and why")
+    explain.add_argument("target", metavar="TEXT_OR_URL", help="text to test, or an article URL to fetch and extract")
+    explain.add_argument("--json", action="store_true", help="one JSON object per keyword group")
     demo = sub.add_parser("demo", help="serve bundled sample sites on loopback and run a real cycle on them")
     demo.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
     demo.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
     command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
-               "validate": _validate, "demo": _demo}[args.command]  # fmt: skip
+               "validate": _validate, "demo": _demo, "explain": _explain}[args.command]  # fmt: skip
     try:
         return command(args)
     except ConfigError as exc:
@@ -146,6 +149,12 @@ def _validate(args) -> int:
         f"{'' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
     )
     return EXIT_OK
+
+
+def _explain(args) -> int:
+    from bot.explain import explain
+
+    return explain(_config(args), args.target, as_json=args.json)
 
 
 def _demo(args) -> int:

@@ -1,78 +1,214 @@
-"""Compiled keyword groups: any of ``terms``, at least one of ``require``, none of ``exclude``.
+"""Compiled keyword groups: any of ``terms``, at least one of ``require``, none of ``exclude``,
+each term in every spelling that ``bot.text.variants`` derives (unless the group is ``exact``).
 
-This first matcher is case-insensitive and whole-word with exact spellings; the multilingual engine
-(spelling variants, Arabic orthography) replaces ``_compile_terms`` behind the same ``Matcher`` API.
+Two passes keep it cheap with hundreds of groups: one Aho-Corasick automaton over the text's phonetic
+key stream (``normalise.key``: boundary-free, so joined and split spellings look alike) finds which terms
+may occur; only then is the text tokenised, and each candidate is confirmed on whole tokens, which gives
+the exact span and spelling found and rejects a term inside a longer word.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick
 
 from bot.config import Keyword
 from bot.models import Match
+from bot.text.normalise import (
+    arabic_cores,
+    fold,
+    join_keys,
+    key,
+    plain,
+    token_fold,
+    token_key,
+    token_plain,
+    without_article,
+)
+from bot.text.variants import Term, compile_term
 
 MAX_MATCHES_PER_GROUP = 20
+_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640\u06d6-\u06ed"
+_TOKEN = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:['’](?:[^\W_]|[{_MARKS}])+)*")
+_HARD_BREAK = re.compile(r"[.!?;:()\[\]{}«»\"“”|•·؛؟]")  # a name never spans these
 
 
-def _term_pattern(term: str) -> str:
-    words = [re.escape(word) for word in term.split()]
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
+@dataclass(slots=True, frozen=True)
+class Hit:
+    term: Term
+    start: int
+    end: int
+    found: str
 
 
-class _Terms:
-    """One regex for a list of terms; tells which term each hit belongs to."""
+@dataclass(slots=True)
+class Explanation:
+    """Why a group did or did not match a text (``wirewatch explain``)."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        self.terms = [t for t in terms if t.strip()]
-        alternatives = [f"(?P<t{i}>{_term_pattern(t)})" for i, t in enumerate(self.terms)]
-        self.regex = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
-
-    def finditer(self, text: str) -> Iterable[tuple[str, re.Match[str]]]:
-        if self.regex is None:
-            return
-        for hit in self.regex.finditer(text):
-            index = int(hit.lastgroup[1:])  # type: ignore[index]
-            yield self.terms[index], hit
-
-    def search(self, text: str) -> str | None:
-        for term, _ in self.finditer(text):
-            return term
-        return None
+    group: str
+    matched: bool
+    hits: list[Hit] = field(default_factory=list)
+    required: list[Hit] = field(default_factory=list)
+    excluded: list[Hit] = field(default_factory=list)
+    reason: str = ""
 
 
-class Group:
-    def __init__(self, keyword: Keyword) -> None:
-        self.name = keyword.name
-        self.terms = _Terms(keyword.terms)
-        self.require = _Terms(keyword.require)
-        self.exclude = _Terms(keyword.exclude)
+class _Automaton:
+    def __init__(self, terms: Iterable[tuple[int, Term]], stream_of) -> None:
+        self.stream_of = stream_of
+        self.automaton = ahocorasick.Automaton()
+        owners: dict[str, set[int]] = defaultdict(set)
+        for index, term in terms:
+            for pattern in term.patterns:
+                owners[pattern].add(index)
+        for pattern, indexes in owners.items():
+            self.automaton.add_word(pattern, frozenset(indexes))
+        self.empty = not owners
+        if not self.empty:
+            self.automaton.make_automaton()
 
-    def match(self, text: str) -> list[Match]:
-        found = []
-        for term, hit in self.terms.finditer(text):
-            found.append(Match(self.name, term, hit.group(0), hit.start(), hit.end()))
-            if len(found) >= MAX_MATCHES_PER_GROUP:
-                break
-        if not found:
-            return []
-        if self.require.regex is not None and self.require.search(text) is None:
-            return []
-        if self.exclude.search(text) is not None:
-            return []
+    def candidates(self, folded: str) -> set[int]:
+        if self.empty:
+            return set()
+        found: set[int] = set()
+        for _, indexes in self.automaton.iter(self.stream_of(folded)):
+            found.update(indexes)
         return found
 
 
 class Matcher:
-    """All keyword groups of a config, compiled once."""
+    """All keyword groups of a config, compiled once; ``match`` is called for every article."""
 
     def __init__(self, keywords: Iterable[Keyword]) -> None:
-        self.groups = [Group(k) for k in keywords]
+        self.groups = list(keywords)
+        self.terms: list[Term] = []
+        for group in self.groups:
+            for role, texts in (("term", group.terms), ("require", group.require), ("exclude", group.exclude)):
+                for text in texts:
+                    term = compile_term(text, group.name, role, group.exact)
+                    if term.keys or term.cores:
+                        self.terms.append(term)
+        indexed = list(enumerate(self.terms))
+        self._variant = _Automaton(((i, t) for i, t in indexed if not t.exact), key)
+        self._exact = _Automaton(((i, t) for i, t in indexed if t.exact), plain)
+
+    # ----------------------------------------------------------------------------------------- public
 
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
-        matches = [m for group in self.groups for m in group.match(text)]
-        return sorted(matches, key=lambda m: m.start)
+        matches = []
+        for explanation in self._evaluate(text):
+            if explanation.matched:
+                for hit in explanation.hits[:MAX_MATCHES_PER_GROUP]:
+                    matches.append(Match(explanation.group, hit.term.text, hit.found, hit.start, hit.end))
+        return sorted(matches, key=lambda m: (m.start, m.keyword))
+
+    def explain(self, text: str) -> list[Explanation]:
+        return self._evaluate(text)
+
+    # --------------------------------------------------------------------------------------- internal
+
+    def _evaluate(self, text: str) -> list[Explanation]:
+        hits = self.find(text)
+        by_group: dict[str, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
+        for hit in hits:
+            by_group[hit.term.group][hit.term.role].append(hit)
+        out = []
+        for group in self.groups:
+            roles = by_group.get(group.name, {})
+            found, required, excluded = roles.get("term", []), roles.get("require", []), roles.get("exclude", [])
+            explanation = Explanation(group.name, False, found, required, excluded)
+            if not found:
+                explanation.reason = "no term found"
+            elif group.require and not required:
+                explanation.reason = "none of the required terms occurs: " + ", ".join(group.require)
+            elif excluded:
+                explanation.reason = f'excluded by "{excluded[0].found}" ({excluded[0].term.text})'
+            else:
+                explanation.matched = True
+            out.append(explanation)
+        return out
+
+    def find(self, text: str) -> list[Hit]:
+        """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
+        folded = fold(text)
+        candidates = self._variant.candidates(folded) | self._exact.candidates(folded)
+        if not candidates:
+            return []
+        terms = [self.terms[i] for i in sorted(candidates)]
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        hits: list[Hit] = []
+        hits += _confirm_keyed(text, tokens, [t for t in terms if not t.arabic or t.exact])
+        hits += _confirm_arabic(text, tokens, [t for t in terms if t.arabic and not t.exact])
+        return sorted(hits, key=lambda h: h.start)
+
+
+def _broken(text: str, tokens: list, i: int, j: int) -> bool:
+    return bool(_HARD_BREAK.search(text, tokens[i][1], tokens[j][0]))
+
+
+def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
+    """Latin (phonetic keys) and exact (plain keys) terms: the longest run of whole tokens whose joined
+    key is one of the term's keys."""
+    hits = []
+    for exact in (False, True):
+        chosen = [t for t in terms if t.exact is exact]
+        if not chosen:
+            continue
+        wanted: dict[str, list[Term]] = defaultdict(list)
+        prefixes: set[str] = set()
+        for term in chosen:
+            for k in term.keys:
+                wanted[k].append(term)
+                prefixes.update(k[:n] for n in range(1, len(k) + 1))
+        token_of = token_plain if exact else token_key
+        join = (lambda a, b: a + b) if exact else join_keys
+        i = 0
+        while i < len(tokens):
+            acc, best = "", None
+            for j in range(i, len(tokens)):
+                if j > i and _broken(text, tokens, j - 1, j):
+                    break
+                acc = join(acc, token_of(tokens[j][2]))
+                if acc not in prefixes:
+                    break
+                if acc in wanted:
+                    best = (j, wanted[acc])
+            if best is None:
+                i += 1
+                continue
+            j, found_terms = best
+            start, end = tokens[i][0], tokens[j][1]
+            hits.extend(Hit(term, start, end, text[start:end]) for term in found_terms)
+            i = j + 1
+    return hits
+
+
+def _confirm_arabic(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
+    """Arabic terms: the first word may carry attached prefixes, every word its article."""
+    if not terms:
+        return []
+    by_head: dict[str, list[Term]] = defaultdict(list)
+    for term in terms:
+        by_head[term.cores[0]].append(term)
+    hits = []
+    for i, (start, _, token) in enumerate(tokens):
+        if not "\u0600" <= token[0] <= "\u06ff":
+            continue
+        for core in arabic_cores(token_fold(token)):
+            for term in by_head.get(core, ()):
+                last = i + len(term.cores) - 1
+                if last >= len(tokens) or any(_broken(text, tokens, k, k + 1) for k in range(i, last)):
+                    continue
+                rest = tokens[i + 1 : last + 1]
+                if all(without_article(token_fold(t[2])) == c for t, c in zip(rest, term.cores[1:], strict=True)):
+                    end = tokens[last][1]
+                    hits.append(Hit(term, start, end, text[start:end]))
+    return hits
 
 
 def article_text(title: str, text: str) -> str:
@@ -92,11 +228,7 @@ def snippet(text: str, match: Match, width: int = 240) -> tuple[str, int, int]:
     if end < len(text):
         space = text.rfind(" ", match.end, end)
         end = space if space != -1 else end
-    piece = text[start:end]
-    lead = "… " if start > 0 else ""
-    cleaned = lead + re.sub(r"\s+", " ", piece[: match.start - start])
-    mark_start = len(cleaned)
-    cleaned += re.sub(r"\s+", " ", match.found)
-    mark_end = len(cleaned)
-    cleaned += re.sub(r"\s+", " ", piece[match.end - start :]) + (" …" if end < len(text) else "")
-    return cleaned, mark_start, mark_end
+    before = ("… " if start > 0 else "") + re.sub(r"\s+", " ", text[start : match.start])
+    found = re.sub(r"\s+", " ", text[match.start : match.end])
+    after = re.sub(r"\s+", " ", text[match.end : end]) + (" …" if end < len(text) else "")
+    return before + found + after, len(before), len(before) + len(found)

@@ -1,0 +1,172 @@
+"""Text normalisation, table-driven: Unicode, case, Latin transliteration marks, Arabic orthography.
+
+Two products:
+
+``fold(text)``  NFKC/NFKD-compatible forms, case folded, Latin diacritics and transliteration marks
+                removed, Arabic diacritics and tatweel removed, alef / hamza / yaa / taa marbuta and
+                Persian letter forms unified, Arabic-Indic digits as ASCII. Still readable text.
+
+``key(text)``   a phonetic key of folded text, for transliteration variants: vowel runs become one
+                class symbol (``I`` front: e i y, ``U`` back/open: a o u w, by the run's last vowel),
+                y/w are consonants only word-initially or doubled, doubled consonants are single,
+                word-final -ah/-eh is -a, possessive 's is dropped, and word boundaries disappear so
+                that "Deir ez-Zor", "Deirezzor" and "Dayr az-Zawr" all read ``dIrIzUr``.
+
+Every step is a C-level ``str.replace`` or one compiled regex over the whole text: this runs over every
+article, so it must cost well under a millisecond per kilobyte.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Arabic letter folds (Lucene's ArabicNormalizer steps, plus Persian/Urdu forms and digits).
+ARABIC_FOLDS = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ى": "ي", "ی": "ي", "ې": "ي", "ئ": "ي",
+    "ة": "ه", "ۃ": "ه", "ہ": "ه", "ە": "ه",
+    "ؤ": "و", "ٶ": "و",
+    "ک": "ك", "ڪ": "ك", "گ": "ك",
+    "ٹ": "ت", "ڤ": "ف", "پ": "ب", "چ": "ج", "ژ": "ز",
+    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + d): str(d) for d in range(10)},  # Eastern Arabic-Indic (Persian) digits
+}  # fmt: skip
+# Removed outright: Arabic tashkeel (fathatan..sukun, superscript alef, Quranic marks), tatweel,
+# transliteration marks (ʿ ʾ ʻ ʼ ' ’ ‘ `), zero-width characters and the soft hyphen.
+DELETE = (
+    [chr(c) for c in range(0x064B, 0x0660)]
+    + [chr(c) for c in range(0x0610, 0x061B)]
+    + [chr(c) for c in range(0x06D6, 0x06EE)]
+    + ["\u0670", "\u0640", "ʿ", "ʾ", "ʻ", "ʼ", "'", "’", "‘", "`", "´", "\u200b", "\u200c", "\u200d", "\u00ad"]
+)
+_NEEDS_NFKD = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff\ufb50-\ufdff\ufe70-\ufeff\uff00-\uffef]")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # Hezbollah's -> Hezbollah, before apostrophes are dropped
+_ARABIC_PAIRS = list(ARABIC_FOLDS.items())
+
+
+def fold(text: str) -> str:
+    """Case, diacritics and orthographic variants folded; length may change."""
+    if _NEEDS_NFKD.search(text):
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold()
+    if "'" in text or "’" in text:
+        text = _POSSESSIVE.sub("", text)
+    for char in DELETE:
+        if char in text:
+            text = text.replace(char, "")
+    for old, new in _ARABIC_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+# ---------------------------------------------------------------------------------------- phonetic key
+
+_FINAL = re.compile(r"(?<=[a-z])e(?=h\b)|(?<=[aeiou])h\b")
+_GLIDE = re.compile(r"(?<![a-z])[yw](?=[aeiou])|yy|ww")
+_VOWEL_CLASS = [("a", "U"), ("o", "U"), ("u", "U"), ("w", "U"), ("e", "I"), ("i", "I"), ("y", "I")]
+_RUN = re.compile(r"[UI](?=[UI])")
+_CONSONANTS = "bcdfghjklmnpqrstvxzYW"
+_DOUBLE = re.compile(f"([{_CONSONANTS}])\\1+")
+_SEPARATORS = '-–—_/\\.,;:!?()[]{}"«»“”<>|+*&%$#@=~^؛،؟'
+
+
+def _final(match: re.Match[str]) -> str:
+    return "a" if match.group(0) == "e" else ""
+
+
+def _glide(match: re.Match[str]) -> str:
+    return match.group(0)[0].upper()
+
+
+def key(folded: str) -> str:
+    """The boundary-free phonetic key of already folded text (see the module docstring)."""
+    text = folded
+    for char in _SEPARATORS:
+        if char in text:
+            text = text.replace(char, " ")
+    text = _FINAL.sub(_final, text)
+    text = _GLIDE.sub(_glide, text)
+    text = "".join(text.split())
+    for old, new in _VOWEL_CLASS:
+        text = text.replace(old, new)
+    text = _RUN.sub("", text)
+    return _DOUBLE.sub(r"\1", text)
+
+
+def plain(folded: str) -> str:
+    """Folded text without separators: what exact terms are matched on."""
+    text = folded
+    for char in _SEPARATORS:
+        if char in text:
+            text = text.replace(char, " ")
+    return "".join(text.split())
+
+
+@lru_cache(maxsize=200_000)
+def token_fold(token: str) -> str:
+    return fold(token)
+
+
+@lru_cache(maxsize=200_000)
+def token_key(token: str) -> str:
+    return key(fold(token))
+
+
+@lru_cache(maxsize=200_000)
+def token_plain(token: str) -> str:
+    return plain(fold(token))
+
+
+def join_keys(left: str, right: str) -> str:
+    """``key(a + " " + b)`` from ``key(a)`` and ``key(b)``: only the junction can collapse."""
+    if not left or not right:
+        return left + right
+    a, b = left[-1], right[0]
+    if a == b and (a in "UI" or a in _CONSONANTS):
+        return left + right[1:]
+    if a in "UI" and b in "UI":  # a vowel run's class is its last vowel's
+        return left[:-1] + right
+    return left + right
+
+
+# ------------------------------------------------------------------------------------------------ Arabic
+
+ARABIC_LETTERS = "\u0621-\u064a"
+_ARABIC_WORD = re.compile(f"^[{ARABIC_LETTERS}]+$")
+CONJUNCTIONS = ("و", "ف")
+PREPOSITIONS = ("ب", "ك", "ل")
+
+
+def is_arabic(word: str) -> bool:
+    return bool(_ARABIC_WORD.match(word))
+
+
+def without_article(word: str) -> str:
+    """``الزور`` -> ``زور``; the article is optional on both sides of a match."""
+    if word.startswith("ال") and len(word) >= 4:
+        return word[2:]
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def arabic_cores(token: str) -> frozenset[str]:
+    """Every reading of a folded Arabic token with its attached prefixes (و ف ب ك ل, لل) taken off,
+    each without the article: ``وبدير`` -> {وبدير, بدير, دير}; ``للنجباء`` -> {للنجباء, نجباء, ...}."""
+    readings = {token}
+    for conj in ("", *CONJUNCTIONS):
+        if conj and not token.startswith(conj):
+            continue
+        rest = token[len(conj) :]
+        if len(rest) >= 2:
+            readings.add(rest)
+        for prep in PREPOSITIONS:
+            if rest.startswith(prep) and len(rest) - 1 >= 2:
+                readings.add(rest[1:])
+        if rest.startswith("لل") and len(rest) >= 4:  # ل + ال contracted: للنجباء
+            readings.add(rest[2:])
+    return frozenset(without_article(r) for r in readings)
