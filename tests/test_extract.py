@@ -165,3 +165,15 @@ def test_numeric_wordpress_archives_permalinks_are_articles():
     <a href="/archives/">كل الأرشيف من البداية إلى اليوم</a> <a href="/archives/page/2/">الصفحة التالية من الأرشيف</a>
     </main></body></html>"""
     assert [e.url for e in listing_links(html, "https://ar.example/")] == ["https://ar.example/archives/2391/"]
+
+
+def test_byline_and_tag_box_inside_the_article_are_not_text():
+    html = """<html lang="ar"><body><article class="news-single"><h1>افتتاح جسر عائم جديد</h1>
+    <div class="news-meta">مراسل الفرات - دير الزور منذ شهر</div>
+    <div class="news-body"><p>افتتحت الجهات المحلية جسراً عائماً جديداً يربط ضفتي النهر، ما يختصر الطريق على
+    الأهالي والمزارعين الذين كانوا يعتمدون على العبّارات الصغيرة في التنقل بين الضفتين.</p></div>
+    <div class="news-tags">الوسوم: <a href="/tag/1">دير الزور</a>، <a href="/tag/2">حزب الله</a></div>
+    </article></body></html>"""
+    page = extract_article(html, "https://ar.example/news/10190.html")
+    assert "جسراً عائماً" in page.text
+    assert "دير الزور" not in page.text and "حزب الله" not in page.text and "الوسوم" not in page.text

@@ -23,7 +23,7 @@ _STRONG = re.compile(
     r"more-?stories|more-?news|recommend|newsletter|subscribe|share|sharing|social|comment|disqus|"
     r"breadcrumb|advert|sponsor|promo|cookie|gdpr|modal|popup|paywall|skip-link|screen-reader|"
     r"author-?bio|tag-?cloud|tags-?links|post-?tags|pagination|pager|more-topics|nav-?links|"
-    r"ad-?slot|ad-?container|google-?ad|dfp",
+    r"ad-?slot|ad-?container|google-?ad|dfp|(^|[-_ ])tags?([-_ ]|$)|keywords",
     re.IGNORECASE,
 )
 # Chrome unless the same element also looks like the content (e.g. "entry-header" vs "site-header").
@@ -56,10 +56,11 @@ def _names(tag: Tag) -> str:
 _ARTICLE_PARTS = ("header", "footer")  # inside an <article> these are its own headline and byline
 
 
-def is_chrome(tag: Tag) -> bool:
+def is_chrome(tag: Tag, keep_article_parts: bool = False) -> bool:
+    """``keep_article_parts``: on a listing page the teasers' own <header>/<footer> hold the headline links."""
     if tag.name in ("body", "html", "main", "article"):
         return False
-    inside_article = tag.find_parent("article") is not None
+    inside_article = keep_article_parts and tag.find_parent("article") is not None
     if tag.name in _DROP_TAGS and not (inside_article and tag.name in _ARTICLE_PARTS):
         return True
     role = str(tag.get("role") or "").lower()
@@ -85,12 +86,12 @@ def _holds_body(tag: Tag) -> bool:
     return sum(len(p.get_text(strip=True)) for p in tag.find_all("p", limit=20)) >= 200
 
 
-def strip_chrome(soup: BeautifulSoup | Tag) -> None:
+def strip_chrome(soup: BeautifulSoup | Tag, keep_article_parts: bool = False) -> None:
     """Remove page chrome in place."""
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     # Collect first, then remove: decomposing while walking would skip siblings.
-    doomed = [tag for tag in soup.find_all(True) if is_chrome(tag)]
+    doomed = [tag for tag in soup.find_all(True) if is_chrome(tag, keep_article_parts)]
     for tag in doomed:
         if not tag.decomposed:
             tag.decompose()
@@ -114,10 +115,16 @@ def inline_text(tag: Tag) -> str:
     return _SPACES.sub(" ", tag.get_text(" ")).strip()
 
 
-def meta_content(soup: BeautifulSoup, *names: str) -> str | None:
-    """The first non-empty <meta property|name=...> content among ``names``."""
-    for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag and str(tag.get("content") or "").strip():
-            return str(tag["content"]).strip()
-    return None
+def metas(soup: BeautifulSoup) -> dict[str, str]:
+    """Every <meta property|name|itemprop=... content=...> of the page, by lower-cased name (one tree walk)."""
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = str(tag.get("content") or "").strip()
+        name = str(tag.get("property") or tag.get("name") or tag.get("itemprop") or "").strip().lower()
+        if content and name and name not in found:
+            found[name] = content
+    return found
+
+
+def first(values: dict[str, str], *names: str) -> str | None:
+    return next((values[n.lower()] for n in names if n.lower() in values), None)
