@@ -2,9 +2,10 @@
 each term in every spelling that ``bot.text.variants`` derives (unless the group is ``exact``).
 
 Two passes keep it cheap with hundreds of groups: one Aho-Corasick automaton over the text's phonetic
-key stream (``normalise.key``: boundary-free, so joined and split spellings look alike) finds which terms
-may occur; only then is the text tokenised, and each candidate is confirmed on whole tokens, which gives
-the exact span and spelling found and rejects a term inside a longer word.
+key stream (``normalise.key``, words separated by ``#``; every pattern starts and ends on a ``#``, so it
+is aligned to whole words) finds which terms may occur, in one pass whatever the number of terms. Only
+then is the text tokenised, and each candidate confirmed on whole tokens, which gives the exact span and
+the spelling found (bench/match.py: ~20 MB/s with 1,500 terms, 300x a regex per term).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import ahocorasick
 from bot.config import Keyword
 from bot.models import Match
 from bot.text.normalise import (
-    arabic_cores,
+    arabic_readings,
     fold,
     join_keys,
     key,
@@ -90,7 +91,7 @@ class Matcher:
             for role, texts in (("term", group.terms), ("require", group.require), ("exclude", group.exclude)):
                 for text in texts:
                     term = compile_term(text, group.name, role, group.exact)
-                    if term.keys or term.cores:
+                    if term.keys or term.sequences:
                         self.terms.append(term)
         indexed = list(enumerate(self.terms))
         self._variant = _Automaton(((i, t) for i, t in indexed if not t.exact), key)
@@ -101,7 +102,7 @@ class Matcher:
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
         matches = []
-        for explanation in self._evaluate(text):
+        for explanation in self._evaluate(text, only_hit=True):
             if explanation.matched:
                 for hit in explanation.hits[:MAX_MATCHES_PER_GROUP]:
                     matches.append(Match(explanation.group, hit.term.text, hit.found, hit.start, hit.end))
@@ -112,13 +113,15 @@ class Matcher:
 
     # --------------------------------------------------------------------------------------- internal
 
-    def _evaluate(self, text: str) -> list[Explanation]:
+    def _evaluate(self, text: str, only_hit: bool = False) -> list[Explanation]:
         hits = self.find(text)
         by_group: dict[str, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
         for hit in hits:
             by_group[hit.term.group][hit.term.role].append(hit)
         out = []
         for group in self.groups:
+            if only_hit and group.name not in by_group:
+                continue
             roles = by_group.get(group.name, {})
             found, required, excluded = roles.get("term", []), roles.get("require", []), roles.get("exclude", [])
             explanation = Explanation(group.name, False, found, required, excluded)
@@ -183,6 +186,8 @@ def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
                 continue
             j, found_terms = best
             start, end = tokens[i][0], tokens[j][1]
+            if text[end - 2 : end] in ("'s", "’s"):  # Ezzor’s: the possessive is not part of the name
+                end -= 2
             hits.extend(Hit(term, start, end, text[start:end]) for term in found_terms)
             i = j + 1
     return hits
@@ -192,23 +197,41 @@ def _confirm_arabic(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
     """Arabic terms: the first word may carry attached prefixes, every word its article."""
     if not terms:
         return []
-    by_head: dict[str, list[Term]] = defaultdict(list)
+    by_head: dict[str, list[tuple[Term, tuple[str, ...]]]] = defaultdict(list)
     for term in terms:
-        by_head[term.cores[0]].append(term)
+        for seq in term.sequences:
+            by_head[without_article(seq[0])].append((term, seq))
     hits = []
     for i, (start, _, token) in enumerate(tokens):
-        if not "\u0600" <= token[0] <= "\u06ff":
+        folded = token_fold(token)
+        if not folded or not "\u0621" <= folded[0] <= "\u064a":
             continue
-        for core in arabic_cores(token_fold(token)):
-            for term in by_head.get(core, ()):
-                last = i + len(term.cores) - 1
+        cores, prefixed = arabic_readings(folded)
+        heads = cores | {p.lstrip("=") for p in prefixed}
+        for head in heads:
+            for term, seq in by_head.get(head, ()):
+                written = seq[0]
+                if not (head in cores or "=" + head in prefixed or written in prefixed):
+                    continue
+                last = i + len(seq) - 1
                 if last >= len(tokens) or any(_broken(text, tokens, k, k + 1) for k in range(i, last)):
                     continue
                 rest = tokens[i + 1 : last + 1]
-                if all(without_article(token_fold(t[2])) == c for t, c in zip(rest, term.cores[1:], strict=True)):
-                    end = tokens[last][1]
-                    hits.append(Hit(term, start, end, text[start:end]))
-    return hits
+                if all(
+                    without_article(token_fold(t[2])) == without_article(w) for t, w in zip(rest, seq[1:], strict=True)
+                ):
+                    hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]]))
+    return _longest(hits)
+
+
+def _longest(hits: list[Hit]) -> list[Hit]:
+    """One hit per term and start: the longest reading."""
+    best: dict[tuple[int, int], Hit] = {}
+    for hit in hits:
+        slot = (id(hit.term), hit.start)
+        if slot not in best or hit.end > best[slot].end:
+            best[slot] = hit
+    return list(best.values())
 
 
 def article_text(title: str, text: str) -> str:

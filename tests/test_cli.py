@@ -32,13 +32,13 @@ def test_demo_sites_are_packaged():
 def test_python_m_bot_and_help_list_every_command():
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0
-    for command in ("check", "run", "recent", "search", "validate", "demo"):
+    for command in ("check", "run", "recent", "search", "validate", "demo", "explain"):
         assert command in result.stdout
 
 
 def test_readme_documents_every_command_and_config_key():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("check", "run", "recent", "search", "validate", "demo"):
+    for command in ("check", "run", "recent", "search", "validate", "demo", "explain"):
         assert f"`{command}" in readme, command
     from bot.config import Config, Keyword, Source
 
@@ -87,3 +87,28 @@ def test_run_polls_then_stops_cleanly_on_sigterm(sites, write_config, tmp_path):
     assert proc.returncode == 0, err
     assert "stopped" in err
     assert out.count("[") >= 3  # the three matching articles were printed (no channels configured)
+
+
+def test_explain_text_names_the_spelling_and_the_reason(write_config, cli):
+    config = write_config([{"name": "X", "url": "https://x.example/feed"}])
+    code, out, _ = cli("explain", "--config", config, "Lebanese Hizzbullah entered Deir Al-Zour")
+    assert code == 0
+    assert "2 of 3 keyword groups match" in out
+    assert 'term "Deir ez-Zor" found "Deir Al-Zour" (variant)' in out
+    assert 'term "Hezbollah" found "Hizzbullah" (variant)' in out
+    assert "no match  Nujaba: no term found" in out
+    code, out, _ = cli("explain", "--config", config, "--json", "وصلت تعزيزات لحزب الله")
+    records = {r["keyword"]: r for r in map(json.loads, out.splitlines())}
+    assert records["Hezbollah"]["matched"] is True
+    assert records["Hezbollah"]["hits"][0]["found"] == "لحزب الله"
+    assert records["Nujaba"]["reason"] == "no term found"
+
+
+def test_explain_url_uses_the_articles_own_text(sites, write_config, cli):
+    config = write_config([{"name": "X", "url": "https://x.example/feed"}])
+    url = sites.url("/euphrates/2026/11/aleppo-eight-hours-power/")  # chrome and a comment say Deir ez-Zor
+    code, out, err = cli("explain", "--config", config, "--json", url)
+    assert code == 0, err
+    assert not any(json.loads(line)["matched"] for line in out.splitlines())
+    code, _, err = cli("explain", "--config", config, sites.url("/nothing-here.html"))
+    assert code == 1 and "HTTP 404" in err

@@ -43,8 +43,19 @@ def print_alerts(alerts: list[Alert], out: TextIO | None = None, as_json: bool =
         out.write(f"[{', '.join(alert.keywords)}] {clean(alert.title)}\n")
         out.write(f"  {clean(alert.source)} · {published} · {alert.url}\n")
         if alert.snippet:
-            out.write(f"  {clean(alert.snippet)}\n")
+            out.write(f"  {_bracketed(alert)}\n")
     out.write(f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}.\n")
+
+
+def _bracketed(alert: Alert) -> str:
+    """The snippet with the spelling that fired in »guillemets«, so a reader sees at once what matched."""
+    text = clean(alert.snippet)
+    for match in alert.matches:
+        found = clean(match.found)
+        index = text.find(found)
+        if found and index >= 0:
+            return f"{text[:index]}»{found}«{text[index + len(found) :]}"
+    return text
 
 
 def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
@@ -63,7 +74,7 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
         body.append("\n" + clean(alert.url), style="dim")
         if alert.matches:
             body.append("\n")
-            body.append_text(_marked(alert.snippet, alert.matches[0].found))
+            body.append_text(_marked(alert.snippet, [m.found for m in alert.matches]))
         elif alert.snippet:
             body.append("\n" + clean(alert.snippet))
         published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
@@ -71,13 +82,15 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
     Console(file=out).print(table)
 
 
-def _marked(snippet_text: str, found: str):
+def _marked(snippet_text: str, found: list[str]):
     from rich.text import Text
 
     text = Text(clean(snippet_text))
-    index = text.plain.find(clean(found))
-    if index >= 0:
-        text.stylize("bold yellow reverse", index, index + len(clean(found)))
+    for spelling in found:
+        index = text.plain.find(clean(spelling))
+        if spelling and index >= 0:
+            text.stylize("bold yellow reverse", index, index + len(clean(spelling)))
+            break
     return text
 
 

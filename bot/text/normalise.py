@@ -9,8 +9,10 @@ Two products:
 ``key(text)``   a phonetic key of folded text, for transliteration variants: vowel runs become one
                 class symbol (``I`` front: e i y, ``U`` back/open: a o u w, by the run's last vowel),
                 y/w are consonants only word-initially or doubled, doubled consonants are single,
-                word-final -ah/-eh is -a, possessive 's is dropped, and word boundaries disappear so
-                that "Deir ez-Zor", "Deirezzor" and "Dayr az-Zawr" all read ``dIrIzUr``.
+                word-final -ah/-eh is -a, possessive 's is dropped, and every word boundary is one ``#``
+                (also at both ends): "Dayr az-Zawr" reads ``#dIr#Uz#zUr#``, "Deirezzor" ``#dIrIzUr#``.
+                Term variants are generated for each way of joining the term's own words, so a match
+                is always aligned to whole words.
 
 Every step is a C-level ``str.replace`` or one compiled regex over the whole text: this runs over every
 article, so it must cost well under a millisecond per kilobyte.
@@ -47,6 +49,9 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # Hezbollah's -> Hezbollah, befor
 _ARABIC_PAIRS = list(ARABIC_FOLDS.items())
 
 
+_FINAL_HAMZA = re.compile(r"(?<=ا)ء(?![\u0621-\u064a])")  # النجباء ~ النجبا: the final hamza is often dropped
+
+
 def fold(text: str) -> str:
     """Case, diacritics and orthographic variants folded; length may change."""
     if _NEEDS_NFKD.search(text):
@@ -61,18 +66,21 @@ def fold(text: str) -> str:
     for old, new in _ARABIC_PAIRS:
         if old in text:
             text = text.replace(old, new)
+    if "ء" in text:
+        text = _FINAL_HAMZA.sub("", text)
     return text
 
 
 # ---------------------------------------------------------------------------------------- phonetic key
 
 _FINAL = re.compile(r"(?<=[a-z])e(?=h\b)|(?<=[aeiou])h\b")
-_GLIDE = re.compile(r"(?<![a-z])[yw](?=[aeiou])|yy|ww")
-_VOWEL_CLASS = [("a", "U"), ("o", "U"), ("u", "U"), ("w", "U"), ("e", "I"), ("i", "I"), ("y", "I")]
+# y and w are consonants word-initially and between vowels (Sayyida, Mayadin); elsewhere part of the vowel run
+_GLIDE = re.compile(r"(?<![a-z])[yw](?=[aeiou])|(?<=[aeiou])[yw]+(?=[aeiou])")
+_VOWEL_CLASS = [("q", "k"), ("a", "U"), ("o", "U"), ("u", "U"), ("w", "U"), ("e", "I"), ("i", "I"), ("y", "I")]
 _RUN = re.compile(r"[UI](?=[UI])")
 _CONSONANTS = "bcdfghjklmnpqrstvxzYW"
 _DOUBLE = re.compile(f"([{_CONSONANTS}])\\1+")
-_SEPARATORS = '-–—_/\\.,;:!?()[]{}"«»“”<>|+*&%$#@=~^؛،؟'
+_SEPARATORS = '-\u2010\u2011\u2012\u2013\u2014\u2015\u2212_/\\.,;:!?()[]{}"«»“”<>|+*&%$#@=~^؛،؟'
 
 
 def _final(match: re.Match[str]) -> str:
@@ -83,28 +91,47 @@ def _glide(match: re.Match[str]) -> str:
     return match.group(0)[0].upper()
 
 
-def key(folded: str) -> str:
-    """The boundary-free phonetic key of already folded text (see the module docstring)."""
-    text = folded
-    for char in _SEPARATORS:
-        if char in text:
-            text = text.replace(char, " ")
-    text = _FINAL.sub(_final, text)
+def _word_key(word: str) -> str:
+    text = _FINAL.sub(_final, word)
     text = _GLIDE.sub(_glide, text)
-    text = "".join(text.split())
     for old, new in _VOWEL_CLASS:
         text = text.replace(old, new)
     text = _RUN.sub("", text)
     return _DOUBLE.sub(r"\1", text)
 
 
-def plain(folded: str) -> str:
-    """Folded text without separators: what exact terms are matched on."""
+_WORD_KEYS: dict[str, str] = {}  # news vocabulary is Zipfian: nearly every word is computed once
+
+
+def key(folded: str) -> str:
+    """The phonetic key of already folded text (see the module docstring).
+
+    Every rule is word-local, so the text is split into words and each word's key comes from a cache:
+    one dictionary lookup per word instead of a regex pass over the whole text per rule.
+    """
     text = folded
     for char in _SEPARATORS:
         if char in text:
             text = text.replace(char, " ")
-    return "".join(text.split())
+    cache = _WORD_KEYS
+    if len(cache) > 500_000:
+        cache.clear()
+    keys = []
+    for word in text.split():
+        k = cache.get(word)
+        if k is None:
+            k = cache[word] = _word_key(word)
+        keys.append(k)
+    return "#" + "#".join(keys) + "#"
+
+
+def plain(folded: str) -> str:
+    """Folded text with each run of separators as one ``#``: what exact terms are matched on."""
+    text = folded
+    for char in _SEPARATORS:
+        if char in text:
+            text = text.replace(char, " ")
+    return "#" + "#".join(text.split()) + "#"
 
 
 @lru_cache(maxsize=200_000)
@@ -114,12 +141,13 @@ def token_fold(token: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def token_key(token: str) -> str:
-    return key(fold(token))
+    """One token's key without the boundary marks (tokens are joined with ``join_keys``)."""
+    return key(fold(token)).replace("#", "")
 
 
 @lru_cache(maxsize=200_000)
 def token_plain(token: str) -> str:
-    return plain(fold(token))
+    return plain(fold(token)).replace("#", "")
 
 
 def join_keys(left: str, right: str) -> str:
@@ -154,19 +182,29 @@ def without_article(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def arabic_cores(token: str) -> frozenset[str]:
-    """Every reading of a folded Arabic token with its attached prefixes (و ف ب ك ل, لل) taken off,
-    each without the article: ``وبدير`` -> {وبدير, بدير, دير}; ``للنجباء`` -> {للنجباء, نجباء, ...}."""
-    readings = {token}
+def arabic_readings(token: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The readings of a folded Arabic token: (cores, prefixed).
+
+    ``cores``: the token itself without its article (the article is optional on both sides).
+    ``prefixed``: what follows an attached prefix (و ف ب ك ل, two at most): its core when the rest
+    carries the article (بالرقه -> رقه) or the contraction لل (للنجباء -> نجباء); the bare rest
+    otherwise (بدير -> دير), which only matches a term word written exactly so: برقه is not الرقه.
+    """
+    cores = {without_article(token)}
+    prefixed: set[str] = set()
     for conj in ("", *CONJUNCTIONS):
         if conj and not token.startswith(conj):
             continue
-        rest = token[len(conj) :]
-        if len(rest) >= 2:
-            readings.add(rest)
-        for prep in PREPOSITIONS:
-            if rest.startswith(prep) and len(rest) - 1 >= 2:
-                readings.add(rest[1:])
-        if rest.startswith("لل") and len(rest) >= 4:  # ل + ال contracted: للنجباء
-            readings.add(rest[2:])
-    return frozenset(without_article(r) for r in readings)
+        after_conj = token[len(conj) :]
+        rests = [after_conj] if conj else []
+        rests += [after_conj[1:] for prep in PREPOSITIONS if after_conj.startswith(prep)]
+        for rest in rests:
+            if len(rest) < 2:
+                continue
+            if rest.startswith("ال") and len(rest) >= 4:
+                prefixed.add("=" + rest[2:])  # "=": a core, not a written form
+            elif rest.startswith("ل") and token[len(conj) : len(conj) + 2] == "لل" and len(rest) >= 3:
+                prefixed.add("=" + rest[1:])  # ل + ال contracted: للنجباء
+            else:
+                prefixed.add(rest)
+    return frozenset(cores), frozenset(prefixed)

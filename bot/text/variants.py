@@ -7,21 +7,33 @@ Rules that generalise, not lists of aliases:
   The term also matches with an article it was written without (``Nujaba`` ~ ``al-Nujaba``). Vowels,
   glides, doubled letters and word boundaries are folded by ``normalise.key``.
 - Arabic: the article ``ال`` is optional on every word; the first word may carry the attached prefixes
-  و ف (and), ب ك ل (in, like, for) and the contraction لل.
+  و ف (and), ب ك ل (in, like, for) and the contraction لل; a two-word name may be written joined
+  (ديرالزور, حزب‌الله) and a joined one apart; a sound plural in -ون also reads -ين (الفاطميين).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
 
-from bot.text.normalise import CONJUNCTIONS, PREPOSITIONS, fold, is_arabic, key, plain, without_article
+from bot.text.normalise import (
+    CONJUNCTIONS,
+    PREPOSITIONS,
+    fold,
+    is_arabic,
+    join_keys,
+    key,
+    plain,
+    without_article,
+)
 
 _WORDS = re.compile(r"[^\s\-–—_/.,;:!?()\[\]{}\"«»“”]+")
 # Sun letters as transliterated: the article assimilates to them (ad-Dawla, ash-Sham, az-Zawr, ...).
 _SUN = ("th", "dh", "sh", "t", "d", "r", "z", "s", "n", "l")
 _ARTICLES = {"al", "el", "ul", "il"}
+_GLIDE_PLURAL = re.compile(r"([ie])[yw](?=[ou])")  # Fatemiyoun ~ Fatimioun ~ Fatimyon: the -iyoun glide drops
 _LATIN_ARTICLE_FORMS = ("", "al", "el")  # vowel classes make ul = al and il = el
 _ARABIC_PREFIXES = ("", *CONJUNCTIONS, *PREPOSITIONS, *(c + p for c in CONJUNCTIONS for p in PREPOSITIONS))
 
@@ -36,22 +48,58 @@ class Term:
     exact: bool
     arabic: bool
     keys: frozenset[str] = frozenset()  # Latin or exact: whole-match keys (phonetic, or plain when exact)
-    cores: tuple[str, ...] = ()  # Arabic: the words without their article
+    sequences: tuple[tuple[str, ...], ...] = ()  # Arabic: the name's word sequences, as written (folded)
     patterns: frozenset[str] = field(default=frozenset(), repr=False)  # what the pre-filter looks for
 
 
 def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
     folded = fold(text)
     words = _WORDS.findall(folded)
+    if not exact and words and not is_arabic(words[0]):
+        words = _split_joined_article(words)
     arabic = bool(words) and is_arabic(words[0])
     if exact:
-        joined = plain(folded)
-        return Term(text, group, role, True, arabic, keys=frozenset({joined}), patterns=frozenset({joined}))
+        pattern = plain(folded)
+        keys = frozenset({pattern.replace("#", "")})
+        return Term(text, group, role, True, arabic, keys=keys, patterns=frozenset({pattern}))
     if arabic:
-        cores = tuple(without_article(w) for w in words)
-        return Term(text, group, role, False, True, cores=cores, patterns=frozenset(_arabic_patterns(cores)))
-    keys = frozenset(key(" ".join(v)) for v in _latin_variants(words)) - {""}
-    return Term(text, group, role, False, False, keys=keys, patterns=keys)
+        sequences = _arabic_sequences(words)
+        patterns = frozenset(p for seq in sequences for p in _arabic_patterns(seq))
+        return Term(text, group, role, False, True, sequences=sequences, patterns=patterns)
+    variants = _latin_variants(words)
+    variants += [[_GLIDE_PLURAL.sub(r"\1", w) for w in v] for v in variants if any(_GLIDE_PLURAL.search(w) for w in v)]
+    patterns = frozenset(key(" ".join(s)) for v in variants for s in _joinings(v)) - {"##"}
+    keys = frozenset(functools.reduce(join_keys, p.strip("#").split("#")) for p in patterns)
+    return Term(text, group, role, False, False, keys=keys, patterns=patterns)
+
+
+def _split_joined_article(words: list[str]) -> list[str]:
+    """ "Albu Kamal", "Alnujaba": an article written into the word is an article all the same."""
+    out = []
+    for word in words:
+        if word[:2] == "al" and len(word) >= 4 and word[2] not in "aeiouy" and word[2:4] != word[2] * 2:
+            out += ["al", word[2:]]
+        else:
+            out.append(word)
+    return out
+
+
+def _joinings(words: list[str]) -> list[list[str]]:
+    """Each way of writing the words together or apart (Deir ez Zor, Deir ezZor, Deirezzor, ...), and a
+    word split once where the name's own parts meet ("Hizb Allah", "Albu Kamal")."""
+    out = []
+    for glue in itertools.product(("", " "), repeat=max(0, len(words) - 1)):
+        text = words[0] + "".join(g + w for g, w in zip(glue, words[1:], strict=True))
+        out.append(text.split(" "))
+    splits = []
+    for variant in out:
+        for i, word in enumerate(variant):
+            for cut in range(2, len(word) - 1):
+                if (word[cut - 1] not in "aeiouy" and word[cut] in "aeiouy") or (
+                    word[cut - 1] in "aeiouy" and word[cut] not in "aeiouy"
+                ):
+                    splits.append([*variant[:i], word[:cut], word[cut:], *variant[i + 1 :]])
+    return out + splits
 
 
 def _sun(word: str) -> str | None:
@@ -101,16 +149,36 @@ def _latin_variants(words: list[str]) -> list[list[str]]:
     return variants
 
 
-def _arabic_patterns(cores: tuple[str, ...]) -> set[str]:
-    """Pre-filter patterns: each word with or without ال, the first word with any attached prefix."""
-    first, rest = cores[0], cores[1:]
-    heads = set()
-    for prefix in _ARABIC_PREFIXES:
-        heads.add(prefix + first)
-        heads.add(prefix + "ال" + first)
+def _arabic_sequences(words: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The name written apart and joined, each plural -ون/-ين ending both ways."""
+    base = [tuple(words)]
+    if len(words) == 2:
+        base.append((words[0] + words[1],))
+    elif len(words) == 1:  # ديرالزور -> دير الزور; البوكمال -> البو كمال: a compound written apart
+        word, start = words[0], 2 if words[0].startswith("ال") else 0
+        for cut in range(start + 2, len(word) - 1):
+            base.append((word[:cut], word[cut:]))
+    out = []
+    for seq in base:
+        out.append(seq)
+        last = seq[-1]
+        for a, b in (("ون", "ين"), ("ين", "ون")):
+            if last.endswith(a) and len(without_article(last)) >= 5:
+                out.append((*seq[:-1], last[: -len(a)] + b))
+    return tuple(dict.fromkeys(out))
+
+
+def _arabic_patterns(words: tuple[str, ...]) -> set[str]:
+    """Pre-filter patterns, aligned to words: each word with or without ال; the first word also with an
+    attached prefix before its article (بالرقه, للنجباء) or before the word as written (بدير)."""
+    first, core = words[0], without_article(words[0])
+    heads = {core, "ال" + core}
+    for prefix in _ARABIC_PREFIXES[1:]:
+        heads.update({prefix + "ال" + core, prefix + first})
         if prefix.endswith("ل"):
-            heads.add(prefix + "ل" + first)  # ل + ال -> لل
+            heads.add(prefix + "ل" + core)  # ل + ال -> لل
     tails = [""]
-    for word in rest:
-        tails = [t + form for t in tails for form in (word, "ال" + word)]
+    for word in words[1:]:
+        rest = without_article(word)
+        tails = [t + " " + form for t in tails for form in (rest, "ال" + rest)]
     return {key(head + tail) for head in heads for tail in tails}
