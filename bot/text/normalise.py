@@ -114,7 +114,7 @@ def key(folded: str) -> str:
         if char in text:
             text = text.replace(char, " ")
     cache = _WORD_KEYS
-    if len(cache) > 500_000:
+    if len(cache) > 200_000:  # bounded: about 20 MB at most
         cache.clear()
     keys = []
     for word in text.split():

@@ -84,22 +84,43 @@ def _split_joined_article(words: list[str]) -> list[str]:
     return out
 
 
+_PARTICLES = {"abu", "abou", "bu", "bin", "ben", "ibn", "umm", "um", "abd", "abdel", "abdul"}
+
+
 def _joinings(words: list[str]) -> list[list[str]]:
-    """Each way of writing the words together or apart (Deir ez Zor, Deir ezZor, Deirezzor, ...), and a
-    word split once where the name's own parts meet ("Hizb Allah", "Albu Kamal")."""
+    """Each way of writing the words together or apart where real spellings do (at an article or a name
+    particle: Deir ez Zor, Deir Ezzor, Deirezzor, Abukamal), and a single-word name split once where its
+    own parts meet ("Hizb Allah", "Albu Kamal"). Bounded: a long name is written as it is."""
+    joints = [
+        i for i in range(len(words) - 1)
+        if _is_article(words[i], words[i + 1]) or words[i] in _PARTICLES or words[i + 1] in _ARTICLES
+        or (i > 0 and _is_article(words[i - 1], words[i])) or _is_article_form(words[i + 1])
+    ][:4]  # fmt: skip
     out = []
-    for glue in itertools.product(("", " "), repeat=max(0, len(words) - 1)):
-        text = words[0] + "".join(g + w for g, w in zip(glue, words[1:], strict=True))
-        out.append(text.split(" "))
+    for glue in itertools.product(("", " "), repeat=len(joints)):
+        parts, current = [], words[0]
+        glue_at = dict(zip(joints, glue, strict=True))
+        for i, word in enumerate(words[1:]):
+            if glue_at.get(i, " ") == "":
+                current += word
+            else:
+                parts.append(current)
+                current = word
+        out.append([*parts, current])
+    content = [w for i, w in enumerate(words) if not _is_article(w, words[i + 1] if i + 1 < len(words) else None)]
+    if len(content) > 3:
+        return out
     splits = []
     for variant in out:
         for i, word in enumerate(variant):
             for cut in range(2, len(word) - 1):
-                if (word[cut - 1] not in "aeiouy" and word[cut] in "aeiouy") or (
-                    word[cut - 1] in "aeiouy" and word[cut] not in "aeiouy"
-                ):
+                if (word[cut - 1] in "aeiouy") != (word[cut] in "aeiouy"):
                     splits.append([*variant[:i], word[:cut], word[cut:], *variant[i + 1 :]])
     return out + splits
+
+
+def _is_article_form(word: str) -> bool:
+    return word in _ARTICLES or (len(word) in (2, 3) and word[0] in "aeiu" and _sun(word[1:]) == word[1:])
 
 
 def _sun(word: str) -> str | None:
