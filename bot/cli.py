@@ -35,11 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     recent = sub.add_parser("recent", parents=[common], help="the latest alerts")
     recent.add_argument("--keyword", "-k", metavar="K", help="only alerts of this keyword group")
     recent.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
-    recent.add_argument("--json", action="store_true", help="one JSON object per alert")
+    recent.add_argument("--json", action="store_true", help="one JSON object per story")
+    recent.add_argument("--articles", action="store_true", help="list every copy of each story")
     search = sub.add_parser("search", parents=[common], help="full-text search over every stored article")
     search.add_argument("query", metavar="QUERY", help='words, "a phrase", AND / OR / NOT, prefix*')
     search.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
-    search.add_argument("--json", action="store_true", help="one JSON object per article")
+    search.add_argument("--json", action="store_true", help="one JSON object per story")
+    search.add_argument("--articles", action="store_true", help="list every copy of each story")
+    story = sub.add_parser("story", parents=[common], help="one story: its keywords and every outlet that ran it")
+    story.add_argument("story_id", metavar="ID", type=_positive, help="the story number (from recent or search)")
+    story.add_argument("--json", action="store_true", help="the story as one JSON object")
     sub.add_parser("validate", parents=[common], help="check the config file and say what it sets up")
     explain = sub.add_parser("explain", parents=[common], help="which keyword groups match a text or a URL, and why")
     explain.add_argument("target", metavar="TEXT_OR_URL", help="text to test, or an article URL to fetch and extract")
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
     command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
-               "validate": _validate, "demo": _demo, "explain": _explain}[args.command]  # fmt: skip
+               "validate": _validate, "demo": _demo, "explain": _explain, "story": _story}[args.command]  # fmt: skip
     try:
         return command(args)
     except ConfigError as exc:
@@ -105,8 +110,13 @@ def _open_store(cfg):
     return Store.open(cfg.database_path)
 
 
+_STORY_COLUMNS = [("story", "Story"), ("keywords", "Keywords"), ("sources", "Sources"), ("title", "First headline"),
+                  ("source", "First source"), ("last_seen", "Newest sighting"), ("url", "URL")]  # fmt: skip
+
+
 def _recent(args) -> int:
-    from bot.deliver.console import print_rows
+    from bot.commands import query
+    from bot.deliver.console import print_stories
 
     cfg = _config(args)
     if args.keyword and args.keyword.casefold() not in {k.name.casefold() for k in cfg.keywords}:
@@ -114,29 +124,42 @@ def _recent(args) -> int:
         raise WirewatchError(f'no keyword group named "{args.keyword}" (groups: {names})')
     store = _open_store(cfg)
     try:
-        rows = store.recent_alerts(args.keyword, args.limit)
+        rows = query.recent(store, args.keyword, args.limit, articles=args.articles)
     finally:
         store.close()
-    columns = [("created", "Alerted"), ("keywords", "Keywords"), ("source", "Source"), ("title", "Title"),
-               ("url", "URL")]  # fmt: skip
-    print_rows(rows, columns, as_json=args.json, empty="No alerts yet.")
+    print_stories(rows, _STORY_COLUMNS, as_json=args.json, empty="No alerts yet.")
     return EXIT_OK
 
 
 def _search(args) -> int:
-    from bot.deliver.console import print_rows
+    from bot.commands import query
+    from bot.deliver.console import print_stories
 
     cfg = _config(args)
     if not args.query.strip():
         raise WirewatchError("search: the query is empty")
     store = _open_store(cfg)
     try:
-        rows = store.search(args.query, args.limit)
+        rows = query.search(store, args.query, args.limit, articles=args.articles)
     finally:
         store.close()
-    columns = [("published", "Published"), ("source", "Source"), ("title", "Title"), ("snippet", "Snippet"),
-               ("url", "URL")]  # fmt: skip
-    print_rows(rows, columns, as_json=args.json, empty=f"No article matches {args.query!r}.")
+    columns = [*_STORY_COLUMNS[:-1], ("snippet", "Snippet"), _STORY_COLUMNS[-1]]
+    print_stories(rows, columns, as_json=args.json, empty=f"No article matches {args.query!r}.")
+    return EXIT_OK
+
+
+def _story(args) -> int:
+    from bot.commands import query
+    from bot.deliver.console import print_stories
+
+    store = _open_store(_config(args))
+    try:
+        row = query.story(store, args.story_id)
+    finally:
+        store.close()
+    if row is None:
+        raise WirewatchError(f"no story {args.story_id}")
+    print_stories([row], _STORY_COLUMNS, as_json=args.json)
     return EXIT_OK
 
 

@@ -6,8 +6,9 @@ import asyncio
 import sys
 from collections.abc import Callable
 
+from bot.commands import query
 from bot.config import Config
-from bot.deliver.console import clean, print_alerts
+from bot.deliver.console import clean, print_alerts, print_joined
 from bot.fetch import Fetcher, FetchSettings
 from bot.models import Alert
 from bot.pipeline import Pipeline, PollResult
@@ -40,11 +41,16 @@ def run_check_with(config: Config, as_json: bool = False) -> list[PollResult]:
     store = Store.open(config.database_path)
     try:
         results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json)
+        alerts: list[Alert] = [alert for result in results for alert in result.alerts]
+        for alert in alerts:  # the copies that arrived in the same cycle, from any source
+            alert.also = query.also(store, alert.story_id, alert.article_id) if alert.story_id else []
+        joined = _joined_earlier_stories(store, results, {a.story_id for a in alerts})
     finally:
         store.close()
     report(results)
-    alerts: list[Alert] = [alert for result in results for alert in result.alerts]
     print_alerts(alerts, as_json=as_json)
+    if joined and not as_json:
+        print_joined(joined)
     if not as_json:
         failed = sum(1 for r in results if r.error)
         unchanged = sum(1 for r in results if r.not_modified)
@@ -54,6 +60,19 @@ def run_check_with(config: Config, as_json: bool = False) -> list[PollResult]:
             file=sys.stderr,
         )
     return results
+
+
+def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now: set) -> list[dict]:
+    """Republications of stories alerted in an earlier cycle: no new alert, but worth a line."""
+    out = []
+    for result in results:
+        for story_id, source, url in result.joined:
+            if story_id in alerted_now:
+                continue
+            row = query.story(store, story_id, members=False)
+            if row and row["keywords"]:
+                out.append({"story": story_id, "title": row["title"], "source": source, "url": url})
+    return out
 
 
 def _with_progress(config: Config, store: Store, show: bool) -> list[PollResult]:

@@ -55,6 +55,8 @@ class Alert:
     keywords: list[str]
     snippet: str
     matches: list[Match] = field(default_factory=list)
+    story_id: int | None = None
+    also: list[dict] = field(default_factory=list)  # other outlets of the story: source, url, seen
 
     def to_json(self) -> dict:
         return {
@@ -64,6 +66,11 @@ class Alert:
             "published": self.published.isoformat() if self.published else None,
             "keywords": self.keywords,
             "snippet": self.snippet,
-            "matched": [{"keyword": m.keyword, "term": m.term, "found": m.found} for m in self.matches],
+            "matched": [
+                {"keyword": k, "term": t, "found": f}
+                for k, t, f in dict.fromkeys((m.keyword, m.term, m.found) for m in self.matches)
+            ],
             "alert_id": self.id,
+            "story": self.story_id,
+            "also": self.also,
         }

@@ -39,6 +39,8 @@ class PollResult:
     entries: int = 0
     new_articles: int = 0
     alerts: list[Alert] = field(default_factory=list)
+    joined: list[tuple[int, str, str]] = field(default_factory=list)  # (story, source, url): republications
+    updated: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -48,6 +50,7 @@ class PollResult:
 class _Found:
     article: Article
     matches: list[Match]
+    origin: str  # where the text came from: "feed" (full content), "page", or "summary"
 
 
 class Pipeline:
@@ -94,13 +97,14 @@ class Pipeline:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
         entries = self._entries(source, response, result)
         result.entries = len(entries)
-        found, retry = await self._articles(source, entries, result)
+        found, updates, retry = await self._articles(source, entries, result)
         with self.store.transaction():
             for item in found:
-                alert = self._store(item, source)
-                if alert is not None:
-                    result.alerts.append(alert)
-        result.new_articles = sum(1 for _ in found)
+                self._store(item, source, result)
+            for article_id, entry in updates:
+                self._update(article_id, entry, source, result)
+        result.new_articles = len(found)
+        result.updated = len(updates)
         if not retry:
             self.store.save_validators(source.url, response.etag, response.last_modified)
 
@@ -117,12 +121,19 @@ class Pipeline:
             raise ExtractError(f"listing page has no article links ({hint})")
         return entries
 
-    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, bool]:
-        """New articles among ``entries``; and whether some failed for a reason worth retrying."""
+    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, list, bool]:
+        """New articles among ``entries``, known ones whose full text changed in the feed, and whether some
+        failed for a reason worth retrying."""
         todo: list[tuple[Entry, str]] = []
+        updates: list[tuple[int, Entry]] = []
         for entry in entries:
             key = canonical_url(entry.url)
-            if key in self._in_flight or self.store.known([key]) is not None or self.store.is_gone(key):
+            if key in self._in_flight or self.store.is_gone(key):
+                continue
+            known = self.store.known([key])
+            if known is not None:
+                if entry.content and self.store.changed(known, entry.title, entry.content):
+                    updates.append((known, entry))
                 continue
             self._in_flight.add(key)
             todo.append((entry, key))
@@ -137,12 +148,13 @@ class Pipeline:
                 retry = True
             elif outcome is not None:
                 found.append(outcome)
-        return found, retry
+        return found, updates, retry
 
     async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
         canonical, aliases, url = key, [], clean_url(entry.url)
+        origin = "feed" if entry.content else "summary"
         if self._wants_page(source, entry):
             try:
                 response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
@@ -169,14 +181,15 @@ class Pipeline:
                             self.store.add_alias(known, url)
                     return None
                 title = title or page.title
-                text = page.text if len(page.text) >= len(text) else text
+                if len(page.text) >= len(text):
+                    text, origin = page.text, "page"
                 published = published or page.published
                 lang = page.lang
         article = Article(
             source=source.name, url=url, canonical_url=canonical, title=title, text=text,
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
         )  # fmt: skip
-        return _Found(article, self.matcher.match(article_text(title, text)))
+        return _Found(article, self.matcher.match(article_text(title, text)), origin)
 
     def _wants_page(self, source: Source, entry: Entry) -> bool:
         if source.type == "page" or source.articles == "always":
@@ -185,16 +198,31 @@ class Pipeline:
             return False
         return not entry.content
 
-    def _store(self, item: _Found, source: Source) -> Alert | None:
+    def _fresh(self, published: datetime | None, source: Source) -> bool:
+        return published is None or self.now - published <= timedelta(seconds=self.config.age_limit(source))
+
+    def _store(self, item: _Found, source: Source, result: PollResult) -> None:
         article, matches = item.article, item.matches
-        fresh = article.published is None or (
-            self.now - article.published <= timedelta(seconds=self.config.age_limit(source))
-        )
-        snip = _snippet(article, matches)
-        _, alert = self.store.add_article(article, matches, alert=fresh, snippet=snip)
+        fresh = self._fresh(article.published, source)
+        stored = self.store.add_article(article, matches, fresh, _snippet(article, matches), item.origin)
+        if stored.alert is not None:
+            self.store.enqueue(stored.alert.id, self._channels_for(stored.alert))
+            result.alerts.append(stored.alert)
+        if stored.joined and stored.story_id is not None:
+            result.joined.append((stored.story_id, article.source, article.url))
+
+    def _update(self, article_id: int, entry: Entry, source: Source, result: PollResult) -> None:
+        """A feed's full text changed: store the new copy; alert only for a group new to its story."""
+        article = Article(source=source.name, url=entry.url, canonical_url=entry.url, title=entry.title,
+                          text=entry.content, published=entry.published)  # fmt: skip
+        matches = self.matcher.match(article_text(entry.title, entry.content))
+        alert = self.store.update_article(
+            article_id, entry.title, entry.content, matches, self._fresh(entry.published, source),
+            _snippet(article, matches),
+        )  # fmt: skip
         if alert is not None:
             self.store.enqueue(alert.id, self._channels_for(alert))
-        return alert
+            result.alerts.append(alert)
 
     def _channels_for(self, alert: Alert) -> list[str]:
         return [

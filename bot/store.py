@@ -2,12 +2,15 @@
 
 Articles are keyed by canonical URL; every other spelling of an article's URL is kept in
 ``article_urls`` so that a link seen again (in another feed, on a listing page, behind new tracking
-parameters) is recognised without fetching it. An alert is a row in the outbox, written in the same
-transaction as its article, so that a crash between storing and delivering never loses it.
+parameters) is recognised without fetching it. Near-duplicate articles share a story (``bot.stories``),
+found through the indexed LSH band table. An alert is a row in the outbox, written in the same
+transaction as its article, one per story and keyword group, so that a crash between storing and
+delivering never loses it and a republication never repeats it. Reads live in ``bot.commands.query``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -18,10 +21,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.errors import QueryError, WirewatchError
+from bot import stories
+from bot.errors import WirewatchError
 from bot.models import Alert, Article, Match
-
-SCHEMA_VERSION = 1
+from bot.schema import MIGRATIONS, SCHEMA_VERSION, save_fingerprint
 
 
 def utcnow() -> datetime:
@@ -46,6 +49,21 @@ class SourceState:
     last_error: str | None
     errors: int
     articles: int
+
+
+@dataclass(slots=True)
+class Stored:
+    """What storing one article did."""
+
+    article_id: int
+    story_id: int | None
+    alert: Alert | None = None
+    joined: bool = False  # the article joined an existing story (a republication)
+    new: bool = True  # False: its canonical URL was already stored
+
+
+def content_hash(title: str, text: str) -> str:
+    return hashlib.blake2b(f"{title}\n{text}".encode(), digest_size=12).hexdigest()
 
 
 class Store:
@@ -99,7 +117,7 @@ class Store:
             )
         with self.transaction():
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                _MIGRATIONS[step](db)
+                MIGRATIONS[step](db)
             db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
     # ---------------------------------------------------------------------------- conditional GET
@@ -156,53 +174,111 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
 
     def add_article(
-        self, article: Article, matches: list[Match], alert: bool, snippet: str = ""
-    ) -> tuple[int, Alert | None]:
-        """Store a new article (and its alert, in the same transaction). Call inside ``transaction()``.
-
-        Returns the article id and the new alert, or the existing id and None when the canonical URL was
-        already stored (the article is then only given its new aliases).
-        """
+        self, article: Article, matches: list[Match], fresh: bool, snippet: str = "", origin: str = "page"
+    ) -> Stored:
+        """Store a new article in its story, and its alert for any keyword group the story has not alerted
+        yet. Call inside ``transaction()``; the alert is written in the same transaction as the article."""
         existing = self.known([article.canonical_url, *article.aliases])
         if existing is not None:
             for url in (article.canonical_url, *article.aliases):
                 self.add_alias(existing, url)
-            return existing, None
+            return Stored(existing, None, new=False)
         now = iso(utcnow())
-        article_id = (
-            self.db["articles"]
-            .insert(
-                {
-                    "url": article.url,
-                    "canonical_url": article.canonical_url,
-                    "source": article.source,
-                    "title": article.title,
-                    "published": iso(article.published),
-                    "text": article.text,
-                    "lang": article.lang,
-                    "first_seen": now,
-                }
-            )
-            .last_pk
-        )
+        fingerprint = stories.fingerprint(article.text)
+        story_id = self._similar_story(fingerprint) if fingerprint else None
+        article_id = self.db.execute(
+            "INSERT INTO articles (url, canonical_url, source, title, published, text, lang, first_seen, "
+            "story_id, content_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [article.url, article.canonical_url, article.source, article.title, iso(article.published),
+             article.text, article.lang, now, story_id, content_hash(article.title, article.text), origin],
+        ).lastrowid  # fmt: skip
+        joined = story_id is not None
+        if story_id is None:
+            story_id = self.db.execute(
+                "INSERT INTO stories (first_article, title, first_source, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+                [article_id, article.title, article.source, now, now],
+            ).lastrowid
+            self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
+        else:
+            self.db.execute("UPDATE stories SET members = members + 1, last_seen = ? WHERE id = ?", [now, story_id])
         for url in {article.canonical_url, *article.aliases}:
             self.add_alias(article_id, url)
-        if matches:
-            self.db["matches"].insert_all(
-                {"article_id": article_id, "keyword": m.keyword, "term": m.term, "found": m.found,
-                 "start": m.start, "end": m.end}
-                for m in matches
-            )  # fmt: skip
-        if not alert or not matches:
-            return article_id, None
-        keywords = list(dict.fromkeys(m.keyword for m in matches))
-        alert_id = self.db["alerts"].insert(
-            {"article_id": article_id, "keywords": json.dumps(keywords, ensure_ascii=False),
-             "snippet": snippet, "created": now}
-        ).last_pk  # fmt: skip
-        return article_id, Alert(
+        if fingerprint is not None:
+            save_fingerprint(self.db, article_id, fingerprint)
+        self._save_matches(article_id, matches)
+        alert = self._alert(article_id, story_id, article, matches, snippet) if fresh else None
+        return Stored(article_id, story_id, alert, joined)
+
+    def changed(self, article_id: int, title: str, text: str) -> bool:
+        """Whether a feed's full-text entry differs from the stored copy (only for text that came from a feed)."""
+        row = self.db.execute("SELECT content_hash, origin FROM articles WHERE id = ?", [article_id]).fetchone()
+        return bool(row) and row[1] == "feed" and row[0] != content_hash(title, text)
+
+    def update_article(
+        self, article_id: int, title: str, text: str, matches: list[Match], fresh: bool, snippet: str = ""
+    ) -> Alert | None:
+        """A changed article keeps its story; it alerts only for a group its story has not alerted yet."""
+        self.db.execute(
+            "UPDATE articles SET title = ?, text = ?, content_hash = ? WHERE id = ?",
+            [title, text, content_hash(title, text), article_id],
+        )
+        self.db.execute("DELETE FROM matches WHERE article_id = ?", [article_id])
+        self._save_matches(article_id, matches)
+        row = self.db.execute(
+            "SELECT url, canonical_url, source, published, lang, story_id FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        article = Article(source=row[2], url=row[0], canonical_url=row[1], title=title, text=text,
+                          published=from_iso(row[3]), lang=row[4])  # fmt: skip
+        return self._alert(article_id, row[5], article, matches, snippet) if fresh else None
+
+    def _similar_story(self, fingerprint: stories.Fingerprint) -> int | None:
+        """The story of the most similar stored article that is the same story, through the band index."""
+        keys = fingerprint.band_keys()
+        marks = ",".join("?" * len(keys))
+        candidates = self.db.execute(
+            f"SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}) LIMIT {stories.MAX_CANDIDATES}",  # noqa: S608
+            keys,
+        ).fetchall()
+        best: tuple[float, int] | None = None
+        for (candidate,) in candidates:
+            row = self.db.execute(
+                "SELECT f.digest, f.shingles, a.story_id FROM fingerprints f JOIN articles a ON a.id = f.article_id "
+                "WHERE f.article_id = ?",
+                [candidate],
+            ).fetchone()
+            if row is None:
+                continue
+            joined, score = stories.same_story(fingerprint, stories.Fingerprint.from_blob(row[0], row[1]))
+            if joined and (best is None or score > best[0]):
+                best = (score, row[2])
+        return best[1] if best else None
+
+    def _save_matches(self, article_id: int, matches: list[Match]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO matches (article_id, keyword, term, found, start, end) VALUES (?, ?, ?, ?, ?, ?)",
+            [(article_id, m.keyword, m.term, m.found, m.start, m.end) for m in matches],
+        )
+
+    def _alert(
+        self, article_id: int, story_id: int, article: Article, matches: list[Match], snippet: str
+    ) -> Alert | None:
+        groups = list(dict.fromkeys(m.keyword for m in matches))
+        alerted = {r[0] for r in self.db.execute("SELECT keyword FROM story_keywords WHERE story_id = ?", [story_id])}
+        keywords = [g for g in groups if g not in alerted]
+        if not keywords:
+            return None
+        alert_id = self.db.execute(
+            "INSERT INTO alerts (article_id, story_id, keywords, snippet, created) VALUES (?, ?, ?, ?, ?)",
+            [article_id, story_id, json.dumps(keywords, ensure_ascii=False), snippet, iso(utcnow())],
+        ).lastrowid
+        self.db.conn.executemany(
+            "INSERT INTO story_keywords (story_id, keyword, alert_id) VALUES (?, ?, ?)",
+            [(story_id, k, alert_id) for k in keywords],
+        )
+        return Alert(
             id=alert_id, article_id=article_id, url=article.url, title=article.title, source=article.source,
-            published=article.published, keywords=keywords, snippet=snippet, matches=matches,
+            published=article.published, keywords=keywords, snippet=snippet,
+            matches=[m for m in matches if m.keyword in keywords], story_id=story_id,
         )  # fmt: skip
 
     def enqueue(self, alert_id: int, channels: Iterable[str]) -> None:
@@ -221,85 +297,3 @@ class Store:
 
     def article_count(self) -> int:
         return self.db["articles"].count
-
-    # ------------------------------------------------------------------------------------- queries
-
-    def recent_alerts(self, keyword: str | None = None, limit: int = 20) -> list[dict]:
-        sql = (
-            "SELECT alerts.id AS alert_id, alerts.created, alerts.keywords, alerts.snippet, articles.url, "
-            "articles.title, articles.source, articles.published FROM alerts "
-            "JOIN articles ON articles.id = alerts.article_id "
-        )
-        params: list = []
-        if keyword:
-            sql += "WHERE alerts.id IN (SELECT alerts.id FROM alerts, json_each(alerts.keywords) "
-            sql += "WHERE json_each.value = ? COLLATE NOCASE) "
-            params.append(keyword)
-        sql += "ORDER BY alerts.id DESC LIMIT ?"
-        params.append(limit)
-        return [_decode(row) for row in self.db.query(sql, params)]
-
-    def search(self, query: str, limit: int = 20) -> list[dict]:
-        sql = (
-            "SELECT articles.id, articles.url, articles.title, articles.source, articles.published, "
-            "articles.first_seen, snippet(articles_fts, 1, '[', ']', ' … ', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-        try:
-            return list(self.db.query(sql, [query, limit]))
-        except sqlite3.OperationalError as exc:
-            message = str(exc).removeprefix("fts5: ")
-            raise QueryError(
-                f'cannot search for "{query}": {message}. Put a phrase in double quotes, '
-                'e.g. "Deir ez-Zor", or use AND / OR / NOT between words'
-            ) from exc
-
-
-def _decode(row: dict) -> dict:
-    row = dict(row)
-    row["keywords"] = json.loads(row["keywords"])
-    return row
-
-
-def _v1(db: sqlite_utils.Database) -> None:
-    db["sources"].create(
-        {"name": str, "url": str, "type": str, "last_poll": str, "last_ok": str, "last_error": str,
-         "last_error_at": str, "errors": int, "articles": int},
-        pk="name",
-    )  # fmt: skip
-    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "checked": str}, pk="url")
-    db["articles"].create(
-        {"id": int, "url": str, "canonical_url": str, "source": str, "title": str, "published": str,
-         "text": str, "lang": str, "first_seen": str},
-        pk="id",
-    )  # fmt: skip
-    db["articles"].create_index(["canonical_url"], unique=True)
-    db["articles"].create_index(["first_seen"])
-    db["article_urls"].create({"url": str, "article_id": int}, pk="url", foreign_keys=[("article_id", "articles")])
-    db["gone_urls"].create({"url": str, "reason": str, "seen": str}, pk="url")
-    db["matches"].create(
-        {"id": int, "article_id": int, "keyword": str, "term": str, "found": str, "start": int, "end": int},
-        pk="id",
-        foreign_keys=[("article_id", "articles")],
-    )
-    db["matches"].create_index(["article_id"])
-    db["matches"].create_index(["keyword"])
-    db["alerts"].create(
-        {"id": int, "article_id": int, "keywords": str, "snippet": str, "created": str},
-        pk="id",
-        foreign_keys=[("article_id", "articles")],
-    )
-    db["deliveries"].create(
-        {"id": int, "alert_id": int, "channel": str, "status": str, "attempts": int, "last_error": str,
-         "receipt": str, "sent_at": str},
-        pk="id",
-        foreign_keys=[("alert_id", "alerts")],
-    )  # fmt: skip
-    db["deliveries"].create_index(["alert_id", "channel"], unique=True)
-    db["deliveries"].create_index(["channel", "status"])
-    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
-                              tokenize="unicode61 remove_diacritics 2")  # fmt: skip
-
-
-_MIGRATIONS = {1: _v1}

@@ -44,7 +44,21 @@ def print_alerts(alerts: list[Alert], out: TextIO | None = None, as_json: bool =
         out.write(f"  {clean(alert.source)} · {published} · {alert.url}\n")
         if alert.snippet:
             out.write(f"  {_bracketed(alert)}\n")
+        if alert.also:
+            out.write(f"  also reported by: {_also(alert.also)}\n")
     out.write(f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}.\n")
+
+
+def _also(also: list[dict]) -> str:
+    return ", ".join(f"{clean(a['source'])} ({clean(a['url'])})" for a in also)
+
+
+def print_joined(joined: list[dict], out: TextIO | None = None) -> None:
+    """Republications of stories already alerted: one line each, no new alert."""
+    out = out or sys.stdout
+    for item in joined:
+        out.write(f"story {item['story']} «{clean(item['title'])}» also reported by "
+                  f"{clean(item['source'])} ({clean(item['url'])})\n")  # fmt: skip
 
 
 def _bracketed(alert: Alert) -> str:
@@ -77,6 +91,8 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
             body.append_text(_marked(alert.snippet, [m.found for m in alert.matches]))
         elif alert.snippet:
             body.append("\n" + clean(alert.snippet))
+        if alert.also:
+            body.append("\nalso reported by: " + _also(alert.also), style="italic")
         published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
         table.add_row(Text("\n".join(alert.keywords)), body, Text(clean(alert.source)), published)
     Console(file=out).print(table)
@@ -120,6 +136,22 @@ def print_rows(rows: Iterable[dict], columns: list[tuple[str, str]], out: TextIO
         return
     for row in rows:
         out.write("\t".join(_cell(row.get(key)) for key, _ in columns) + "\n")
+
+
+def print_stories(rows: list[dict], columns: list[tuple[str, str]], out: TextIO | None = None,
+                  as_json: bool = False, empty: str = "Nothing found.") -> None:  # fmt: skip
+    """Stories as rows; with their copies (``articles``) listed under each one."""
+    out = out or sys.stdout
+    if as_json or not any("articles" in row for row in rows):
+        print_rows(rows, columns, out, as_json, empty)
+        return
+    if not rows:
+        out.write(empty + "\n")
+    for row in rows:
+        print_rows([row], columns, out)
+        for article in row["articles"]:
+            out.write(f"    - {_cell(article['source'])}: {_cell(article['title'])} {_cell(article['url'])}"
+                      f" (seen {_cell(article['seen'])})\n")  # fmt: skip
 
 
 def _cell(value) -> str:

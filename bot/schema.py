@@ -1,0 +1,112 @@
+"""The database schema, as numbered migrations: each takes the previous version to the next.
+
+A database is never rebuilt or dropped; a newer wirewatch migrates an older file in place, in one
+transaction, and records the version in ``meta``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+SCHEMA_VERSION = 2
+
+
+def v1(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {"name": str, "url": str, "type": str, "last_poll": str, "last_ok": str, "last_error": str,
+         "last_error_at": str, "errors": int, "articles": int},
+        pk="name",
+    )  # fmt: skip
+    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "checked": str}, pk="url")
+    db["articles"].create(
+        {"id": int, "url": str, "canonical_url": str, "source": str, "title": str, "published": str,
+         "text": str, "lang": str, "first_seen": str},
+        pk="id",
+    )  # fmt: skip
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["first_seen"])
+    db["article_urls"].create({"url": str, "article_id": int}, pk="url", foreign_keys=[("article_id", "articles")])
+    db["gone_urls"].create({"url": str, "reason": str, "seen": str}, pk="url")
+    db["matches"].create(
+        {"id": int, "article_id": int, "keyword": str, "term": str, "found": str, "start": int, "end": int},
+        pk="id",
+        foreign_keys=[("article_id", "articles")],
+    )
+    db["matches"].create_index(["article_id"])
+    db["matches"].create_index(["keyword"])
+    db["alerts"].create(
+        {"id": int, "article_id": int, "keywords": str, "snippet": str, "created": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles")],
+    )
+    db["deliveries"].create(
+        {"id": int, "alert_id": int, "channel": str, "status": str, "attempts": int, "last_error": str,
+         "receipt": str, "sent_at": str},
+        pk="id",
+        foreign_keys=[("alert_id", "alerts")],
+    )  # fmt: skip
+    db["deliveries"].create_index(["alert_id", "channel"], unique=True)
+    db["deliveries"].create_index(["channel", "status"])
+    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True,
+                              tokenize="unicode61 remove_diacritics 2")  # fmt: skip
+
+
+def v2(db: sqlite_utils.Database) -> None:
+    """Stories: near-duplicate articles share a story; alerts are per story and keyword group."""
+    from bot import stories
+
+    db.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER")
+    db.execute("ALTER TABLE articles ADD COLUMN content_hash TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN origin TEXT")  # where the text came from: feed | page
+    db.execute("CREATE INDEX articles_story ON articles (story_id)")
+    db.execute("ALTER TABLE alerts ADD COLUMN story_id INTEGER")
+    db.execute(
+        "CREATE TABLE stories (id INTEGER PRIMARY KEY, first_article INTEGER, title TEXT, first_source TEXT, "
+        "created TEXT, last_seen TEXT, members INTEGER NOT NULL DEFAULT 1)"
+    )
+    db.execute("CREATE INDEX stories_last_seen ON stories (last_seen)")
+    db.execute("CREATE TABLE fingerprints (article_id INTEGER PRIMARY KEY, digest BLOB NOT NULL, shingles INTEGER)")
+    db.execute(
+        "CREATE TABLE story_bands (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+        "PRIMARY KEY (key, article_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE story_keywords (story_id INTEGER NOT NULL, keyword TEXT NOT NULL, alert_id INTEGER, "
+        "PRIMARY KEY (story_id, keyword)) WITHOUT ROWID"
+    )
+    # Existing articles: each its own story (they were alerted one by one), fingerprinted for the future.
+    rows = db.execute("SELECT id, title, source, first_seen, text FROM articles ORDER BY id").fetchall()
+    for article_id, title, source, seen, text in rows:
+        story = db.execute(
+            "INSERT INTO stories (first_article, title, first_source, created, last_seen) VALUES (?, ?, ?, ?, ?)",
+            [article_id, title, source, seen, seen],
+        ).lastrowid
+        db.execute("UPDATE articles SET story_id = ?, origin = 'page' WHERE id = ?", [story, article_id])
+        print_ = stories.fingerprint(text or "")
+        if print_ is not None:
+            save_fingerprint(db, article_id, print_)
+    for alert_id, article_id, keywords in db.execute("SELECT id, article_id, keywords FROM alerts").fetchall():
+        story = db.execute("SELECT story_id FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+        db.execute("UPDATE alerts SET story_id = ? WHERE id = ?", [story, alert_id])
+        for keyword in json.loads(keywords):
+            db.execute(
+                "INSERT OR IGNORE INTO story_keywords (story_id, keyword, alert_id) VALUES (?, ?, ?)",
+                [story, keyword, alert_id],
+            )
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)", [stories.version()])
+
+
+def save_fingerprint(db: sqlite_utils.Database, article_id: int, fingerprint) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO fingerprints (article_id, digest, shingles) VALUES (?, ?, ?)",
+        [article_id, fingerprint.to_blob(), fingerprint.shingles],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO story_bands (key, article_id) VALUES (?, ?)",
+        [(key, article_id) for key in fingerprint.band_keys()],
+    )
+
+
+MIGRATIONS = {1: v1, 2: v2}
