@@ -1,0 +1,83 @@
+"""The store: schema migrations in place, and the outbox/story invariants the pipeline relies on."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import sqlite_utils
+
+from bot import schema
+from bot.models import Article, Match
+from bot.store import Store
+
+TEXT = " ".join(f"word{i} of the long report on the water station in the eastern countryside" for i in range(40))
+
+
+def make_v1(path) -> None:
+    """A database exactly as wirewatch 0.1 (schema 1) left it: two articles, one alerted."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    schema.v1(db)
+    db["meta"].insert({"key": "schema_version", "value": "1"})
+    for i in (1, 2):
+        db.execute(
+            "INSERT INTO articles (url, canonical_url, source, title, published, text, lang, first_seen) "
+            "VALUES (?, ?, 'S', ?, NULL, ?, 'en', '2026-11-20T10:00:00+00:00')",
+            [f"https://x.example/{i}", f"https://x.example/{i}", f"title {i}", TEXT + str(i)],
+        )
+    db.execute(
+        "INSERT INTO alerts (article_id, keywords, snippet, created) VALUES (1, ?, 's', '2026-11-20T10:00:00+00:00')",
+        [json.dumps(["Deir ez-Zor"])],
+    )
+    conn.close()
+
+
+def test_v1_database_migrates_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    make_v1(path)
+    store = Store.open(path)
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    stories = store.db.execute("SELECT id, first_article, title FROM stories ORDER BY id").fetchall()
+    assert [(s[1], s[2]) for s in stories] == [(1, "title 1"), (2, "title 2")]
+    assert store.db.execute("SELECT count(*) FROM fingerprints").fetchone()[0] == 2
+    assert store.db.execute("SELECT story_id, keyword FROM story_keywords").fetchall() == [
+        (stories[0][0], "Deir ez-Zor")
+    ]
+    # the old alert's story is remembered: a republication of article 1 does not alert Deir ez-Zor again
+    copy = Article(source="T", url="https://y.example/1", canonical_url="https://y.example/1", title="other",
+                   text=TEXT + "1")  # fmt: skip
+    with store.transaction():
+        stored = store.add_article(copy, [Match("Deir ez-Zor", "Deir ez-Zor", "Deir ez-Zor", 0, 11)], fresh=True)
+    assert stored.joined and stored.story_id == stories[0][0] and stored.alert is None
+    store.close()
+    assert Store.open(path).schema_version() == schema.SCHEMA_VERSION  # opening again is a no-op
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.close()
+    import pytest
+
+    from bot.errors import WirewatchError
+
+    with pytest.raises(WirewatchError, match="schema version 99, newer than this wirewatch"):
+        Store.open(path)
+
+
+def test_alert_and_article_are_one_transaction(tmp_path):
+    store = Store.open(tmp_path / "w.db")
+    article = Article(source="S", url="https://x.example/a", canonical_url="https://x.example/a", title="t", text=TEXT)
+    try:
+        with store.transaction():
+            store.add_article(article, [Match("K", "k", "k", 0, 1)], fresh=True)
+            raise RuntimeError("crash between storing and committing")
+    except RuntimeError:
+        pass
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM story_keywords").fetchone()[0] == 0
