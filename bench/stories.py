@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from bot import stories  # noqa: E402
-from bot.schema import save_fingerprint  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot import stories
+from bot.schema import save_fingerprint
+from bot.store import Store
 
 SYLLABLES = [c + v for c in "bdfghklmnprstwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
 
@@ -118,9 +118,8 @@ def main() -> None:
     path = Path(args.db or Path(folder) / "stories.db")
     store = Store.open(path)
     print(f"fingerprint {stories.version()}; bands {stories.BANDS}x{stories.ROWS}; db {path}")
-    print(
-        f"{'stored':>10} {'p50 ms':>8} {'p99 ms':>8} {'precision':>10} {'recall':>8} {'bytes/article':>14} {'fill s':>7}"
-    )
+    head = ("stored", "p50 ms", "p99 ms", "precision", "recall", "bytes/article", "fill s")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(head, (10, 8, 8, 10, 8, 14, 7), strict=True)))
     have = store.db.execute("SELECT count(*) FROM articles").fetchone()[0]
     for size in sizes:
         started = time.perf_counter()

@@ -8,8 +8,9 @@ probes whatever the number of stored articles.
 
 Two texts are one story when the estimated Jaccard similarity of their shingles is at least 0.7 (chosen
 from bench/stories.py), or when the smaller is contained in the larger (a republication cut to its first
-paragraphs) for at least 90% of its shingles and is at least half its size. Titles never decide: templated headlines ("Clashes in the
-countryside of ...") are common, and a republication often gets a new one.
+paragraphs) for at least 90% of its shingles and is at least half its size. Titles never decide:
+templated headlines ("Clashes in the countryside of ...") are common, and a republication often gets
+a new one.
 """
 
 from __future__ import annotations
