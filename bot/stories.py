@@ -65,17 +65,22 @@ class Fingerprint:
         return keys
 
 
+def shingles(text: str) -> set[str]:
+    """The folded text's word 5-grams: a copy shares almost all of them, another report almost none."""
+    words = _WORD.findall(fold(text))
+    return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
 def fingerprint(text: str) -> Fingerprint | None:
     """The text's fingerprint, or None when it is too short to tell a story by."""
     import rensa
 
-    words = _WORD.findall(fold(text))
-    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-    if len(shingles) < MIN_SHINGLES:
+    grams = shingles(text)
+    if len(grams) < MIN_SHINGLES:
         return None
     minhash = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update(list(shingles))
-    return Fingerprint(tuple(minhash.digest()), len(shingles))
+    minhash.update(list(grams))
+    return Fingerprint(tuple(minhash.digest()), len(grams))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
