@@ -98,11 +98,11 @@ class Source(_Model):
     def _selector(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        import soupsieve
+        from lxml.cssselect import CSSSelector, SelectorError
 
         try:
-            soupsieve.compile(value)
-        except Exception as exc:  # soupsieve raises several kinds of syntax errors
+            CSSSelector(value)
+        except (SelectorError, ValueError) as exc:  # also cssselect's "pseudo-element not supported" kinds
             raise ValueError(f'"{value}" is not a valid CSS selector ({str(exc).splitlines()[0]})') from exc
         return value
 

@@ -1,9 +1,9 @@
 """HTML pages: the article links of a listing page, and the article's own title and text.
 
 Measured against trafilatura (bench/extract.py, bench/README.md): both keep every body paragraph and
-no keyword-bearing chrome on our fixtures; trafilatura was faster (7-12 ms vs ~20 ms a page). We keep
-these rules because the listing-page heuristics need the same chrome model, and the parser under them
-is what the speed work (issue 6) replaces; bench/extract.py keeps the comparison honest.
+no keyword-bearing chrome on our fixtures. We keep these rules because the listing-page heuristics need
+the same chrome model; on lxml's tree they are also the faster of the two. bench/extract.py keeps the
+comparison honest.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml.cssselect import CSSSelector
 
 from bot.dedupe import canonical_url, same_site, trusted_canonical
 from bot.extract.dates import parse_date
-from bot.extract.html import block_text, first, inline_text, metas, parse, strip_chrome
+from bot.extract.html import Element, block_text, first, inline_text, inside, metas, parse, strip_chrome, text_length
 from bot.models import Entry
 
 # Containers that hold the article body in common CMSs (WordPress themes, Drupal, news platforms).
@@ -28,7 +28,19 @@ _BODY_SELECTORS = (
     ".field-name-body", ".content-body", "#article-body", ".news-content", ".news-body", ".article-text",
     ".text-body",
 )  # fmt: skip
-_BODY_SELECTOR = ", ".join(_BODY_SELECTORS)
+_BODY_SELECTOR = CSSSelector(", ".join(_BODY_SELECTORS))  # one tree walk finds every candidate
+
+
+def _matches(tag: Element, selector: str) -> bool:
+    """``tag`` against one of the simple selectors above: [attr=value], .class or #id."""
+    if selector.startswith("."):
+        return selector[1:] in (tag.get("class") or "").split()
+    if selector.startswith("#"):
+        return tag.get("id") == selector[1:]
+    attr, _, value = selector.strip("[]").partition("=")
+    return tag.get(attr) == value
+
+
 _MIN_BODY = 120  # characters: below this a candidate container is a teaser, not a body
 
 _NOT_ARTICLE_PATH = re.compile(
@@ -57,56 +69,62 @@ class PageArticle:
 
 
 def extract_article(markup: str, url: str) -> PageArticle:
-    soup = parse(markup)
-    meta = metas(soup)
-    canonical = _canonical(soup, url, meta)
-    published = _published(soup, meta)
-    lang = _lang_attr(soup)
-    title = _title(soup, meta)
-    strip_chrome(soup)
-    root = _body_root(soup)
+    root = parse(markup)
+    meta = metas(root)
+    canonical = _canonical(root, url, meta)
+    published = _published(root, meta)
+    lang = _lang_attr(root)
+    title = _title(root, meta)
+    strip_chrome(root)
+    body = _body_root(root)
     if not title:
-        h1 = root.find("h1") if root else None
-        title = inline_text(h1) if h1 else ""
-    text = block_text(root) if root else ""
+        h1 = next(body.iter("h1"), None)
+        title = inline_text(h1) if h1 is not None else ""
+    text = block_text(body)
     if title and text.startswith(title):
         text = text[len(title) :].lstrip("\n")
     return PageArticle(title=title, text=text, published=published, canonical=canonical,
                        lang=lang or guess_lang(title + " " + text[:2000]))  # fmt: skip
 
 
-def _canonical(soup: BeautifulSoup, url: str, meta: dict[str, str]) -> str | None:
-    link = soup.find("link", rel=lambda r: r and "canonical" in ([r] if isinstance(r, str) else r))
-    href = str(link.get("href") or "").strip() if link else ""
+def _canonical(root: Element, url: str, meta: dict[str, str]) -> str | None:
+    href = next((link.get("href") or "" for link in root.iter("link") if _rel(link, "canonical")), "").strip()
     if not href:
         href = meta.get("og:url", "")
     return trusted_canonical(url, urljoin(url, href)) if href else None
 
 
-def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
+def _rel(tag: Element, value: str) -> bool:
+    return value in (tag.get("rel") or "").lower().split()
+
+
+def _title(root: Element, meta: dict[str, str]) -> str:
     title = first(meta, "og:title", "twitter:title")
     if title:
         return re.sub(r"\s+", " ", title).strip()
-    main = soup.find("article") or soup.find("main") or soup
-    h1 = main.find("h1") if main else None
-    if h1 and inline_text(h1):
+    main = next(root.iter("article"), None)
+    main = main if main is not None else next(root.iter("main"), root)
+    h1 = next(main.iter("h1"), None)
+    if h1 is not None and inline_text(h1):
         return inline_text(h1)
-    if soup.title and soup.title.string:
+    head = next(root.iter("title"), None)
+    if head is not None and head.text and len(head) == 0:
         # "Headline - Site name" / "Headline | Site": drop the site's part
-        return re.split(r"\s+[|\-–—]\s+", soup.title.string.strip())[0]
+        return re.split(r"\s+[|\-–—]\s+", head.text.strip())[0]
     return ""
 
 
-def _published(soup: BeautifulSoup, meta: dict[str, str]) -> datetime | None:
+def _published(root: Element, meta: dict[str, str]) -> datetime | None:
     candidates = [
         first(meta, "article:published_time", "og:published_time", "datePublished", "pubdate",
               "publish-date", "date", "dc.date", "DC.date.issued", "sailthru.date"),
     ]  # fmt: skip
-    for script in soup.find_all("script", type="application/ld+json"):
-        candidates.append(_jsonld_date(script.string or ""))
-    time_tag = soup.find("time", datetime=True)
-    if time_tag:
-        candidates.append(str(time_tag["datetime"]))
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json":
+            candidates.append(_jsonld_date(script.text or ""))
+    time_tag = next((t for t in root.iter("time") if t.get("datetime") is not None), None)
+    if time_tag is not None:
+        candidates.append(time_tag.get("datetime"))
     for value in candidates:
         date = parse_date(value)
         if date:
@@ -131,9 +149,8 @@ def _jsonld_date(text: str) -> str | None:
     return None
 
 
-def _lang_attr(soup: BeautifulSoup) -> str | None:
-    html = soup.find("html")
-    lang = str(html.get("lang") or "").strip().lower() if html else ""
+def _lang_attr(root: Element) -> str | None:
+    lang = (root.get("lang") or "").strip().lower()
     return lang.split("-")[0] or None if lang else None
 
 
@@ -144,35 +161,39 @@ def guess_lang(text: str) -> str | None:
     return "ar" if arabic >= latin else "en"
 
 
-def _body_root(soup: BeautifulSoup) -> Tag | None:
+def _body_root(root: Element) -> Element:
     """The element that holds the article's own text."""
-    matched = soup.select(_BODY_SELECTOR)  # one tree walk; then the selectors' order decides
-    for selector in _BODY_SELECTORS:
-        found = [t for t in matched if t.css.match(selector) and len(t.get_text(strip=True)) >= _MIN_BODY]
+    matched = [(t, text_length(t)) for t in _BODY_SELECTOR(root)]
+    for selector in _BODY_SELECTORS:  # the selectors' order decides
+        found = [t for t, length in matched if length >= _MIN_BODY and _matches(t, selector)]
         if len(found) == 1:
             return found[0]
-    articles = [t for t in soup.find_all("article") if len(t.get_text(strip=True)) >= _MIN_BODY]
+    articles = [t for t in root.iter("article") if text_length(t) >= _MIN_BODY]
     if len(articles) == 1:
         return articles[0]
-    return _densest(soup) or soup.find("main") or soup.body or soup
+    densest = _densest(root)
+    if densest is not None:
+        return densest
+    main = next(root.iter("main"), None)
+    return main if main is not None else next(root.iter("body"), root)
 
 
-def _densest(soup: BeautifulSoup) -> Tag | None:
+def _densest(root: Element) -> Element | None:
     """Readability's core idea: the container whose paragraphs carry the most text."""
-    scores: dict[int, float] = {}
-    tags: dict[int, Tag] = {}
-    for p in soup.find_all(["p", "pre", "blockquote"]):
-        length = len(p.get_text(strip=True))
+    scores: dict[Element, float] = {}
+    for p in root.iter("p", "pre", "blockquote"):
+        text = "".join(p.itertext())
+        length = text_length(p)
         if length < 25:
             continue
-        weight = length + 10 * p.get_text().count(",") + 10 * p.get_text().count("،")
-        for parent, share in ((p.parent, 1.0), (p.parent.parent if p.parent else None, 0.5)):
-            if isinstance(parent, Tag):
-                scores[id(parent)] = scores.get(id(parent), 0.0) + weight * share
-                tags[id(parent)] = parent
+        weight = length + 10 * text.count(",") + 10 * text.count("،")
+        parent = p.getparent()
+        for container, share in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
+            if container is not None:
+                scores[container] = scores.get(container, 0.0) + weight * share
     if not scores:
         return None
-    return tags[max(scores, key=scores.__getitem__)]
+    return max(scores, key=scores.__getitem__)
 
 
 # ------------------------------------------------------------------------------------------ listings
@@ -180,20 +201,21 @@ def _densest(soup: BeautifulSoup) -> Tag | None:
 
 def listing_links(markup: str, url: str, selector: str | None = None) -> list[Entry]:
     """The article links of a listing page, in page order, one per canonical URL."""
-    soup = parse(markup)
-    base = _base_href(soup, url)
+    root = parse(markup)
+    base = _base_href(root, url)
     if selector:
         anchors = []
-        for tag in soup.select(selector):
-            anchors.extend([tag] if tag.name == "a" else tag.find_all("a", href=True))
+        for tag in root.cssselect(selector):
+            anchors.extend([tag] if tag.tag == "a" else tag.iter("a"))
         candidates = [(a, _link_title(a)) for a in anchors if a.get("href")]
     else:
-        strip_chrome(soup, keep_article_parts=True)
-        candidates = [(a, _link_title(a)) for a in soup.find_all("a", href=True) if _looks_like_article(a)]
+        strip_chrome(root, keep_article_parts=True)
+        anchors = [a for a in root.iter("a") if a.get("href") is not None and _looks_like_article(a)]
+        candidates = [(a, _link_title(a)) for a in anchors]
     page = canonical_url(url)
     entries: dict[str, Entry] = {}
     for anchor, title in candidates:
-        href = urljoin(base, str(anchor["href"]).strip())
+        href = urljoin(base, anchor.get("href").strip())
         if not href.startswith(("http://", "https://")) or (not selector and not same_site(href, url)):
             continue
         if not selector and (_NOT_ARTICLE_PATH.search(urlsplit(href).path) or _FILE_EXT.search(href)):
@@ -209,24 +231,24 @@ def listing_links(markup: str, url: str, selector: str | None = None) -> list[En
     return list(entries.values())
 
 
-def _base_href(soup: BeautifulSoup, url: str) -> str:
-    base = soup.find("base", href=True)
-    return urljoin(url, str(base["href"])) if base else url
+def _base_href(root: Element, url: str) -> str:
+    base = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    return urljoin(url, base) if base else url
 
 
-def _link_title(anchor: Tag) -> str:
+def _link_title(anchor: Element) -> str:
     text = inline_text(anchor)
-    return text or str(anchor.get("title") or "").strip()
+    return text or (anchor.get("title") or "").strip()
 
 
-def _looks_like_article(anchor: Tag) -> bool:
+def _looks_like_article(anchor: Element) -> bool:
     """Heuristic for listing pages without a selector: a headline-like text on an article-like URL."""
     text = _link_title(anchor)
     words = len(text.split())
     if words < 3 and len(text) < 20:
         return False
-    href = str(anchor["href"])
-    in_heading = anchor.find_parent(["h1", "h2", "h3", "h4"]) is not None
-    in_teaser = anchor.find_parent("article") is not None
+    href = anchor.get("href")
+    in_heading = inside(anchor, "h1", "h2", "h3", "h4")
+    in_teaser = inside(anchor, "article")
     article_url = bool(_ARTICLE_PATH.search(href))
     return article_url or in_heading or (in_teaser and words >= 4)
