@@ -28,6 +28,7 @@ from pydantic import (
 from bot.errors import ConfigError
 
 DEFAULT_PATH = Path("config/wirewatch.yaml")
+AUTO_WORKERS_FROM = 20  # sources: below this, reading inline is faster than starting worker processes
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -189,6 +190,7 @@ class Config(_Model):
     max_redirects: int = Field(5, ge=0, le=30)
     concurrency: int = Field(20, ge=1, le=1000)
     per_host: int = Field(2, ge=1, le=100)
+    workers: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
 
     # set by load(): where the file is, so that relative paths resolve against it
     path: Path | None = Field(None, exclude=True)
@@ -211,6 +213,12 @@ class Config(_Model):
             if source.name == name:
                 return source
         raise KeyError(name)
+
+    def worker_count(self) -> int:
+        """Processes that read pages; "auto": one per core once there are enough sources to keep them busy."""
+        if self.workers != "auto":
+            return self.workers
+        return min(os.cpu_count() or 1, 8) if len(self.sources) >= AUTO_WORKERS_FROM else 0
 
     def interval(self, source: Source) -> float:
         return source.every or self.every

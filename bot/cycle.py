@@ -13,13 +13,15 @@ from bot.fetch import Fetcher, FetchSettings
 from bot.models import Alert
 from bot.pipeline import Pipeline, PollResult
 from bot.store import Store
+from bot.workers import Workers
 
 
 async def cycle(config: Config, store: Store, on_done: Callable[[PollResult], None] | None = None
                 ) -> list[PollResult]:  # fmt: skip
-    async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-        pipeline = Pipeline(config, store, fetcher)
-        return await pipeline.poll_all(on_done)
+    with Workers(config.keywords, config.worker_count()) as workers:
+        async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+            pipeline = Pipeline(config, store, fetcher, workers)
+            return await pipeline.poll_all(on_done)
 
 
 def report(results: list[PollResult]) -> None:

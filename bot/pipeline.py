@@ -17,13 +17,12 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Config, Source
 from bot.dedupe import canonical_url, clean_url, same_site
 from bot.errors import ExtractError, FetchError, NotModified
-from bot.extract.encoding import decode
-from bot.extract.feeds import parse_feed
-from bot.extract.pages import extract_article, guess_lang, listing_links
+from bot.extract.pages import guess_lang
 from bot.fetch import Fetcher, Response
-from bot.match import Matcher, article_text, snippet
+from bot.match import article_text, snippet
 from bot.models import Alert, Article, Entry, Match
 from bot.store import Store
+from bot.workers import Digest, Workers, digest, read_article, read_feed, read_listing
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +48,18 @@ class PollResult:
 @dataclass(slots=True)
 class _Found:
     article: Article
-    matches: list[Match]
+    digest: Digest
     origin: str  # where the text came from: "feed" (full content), "page", or "summary"
 
 
 class Pipeline:
-    def __init__(self, config: Config, store: Store, fetcher: Fetcher, now: datetime | None = None) -> None:
+    def __init__(
+        self, config: Config, store: Store, fetcher: Fetcher, workers: Workers, now: datetime | None = None
+    ) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
-        self.matcher = Matcher(config.keywords)
+        self.workers = workers
         self.now = now or datetime.now(UTC)
         self._in_flight: set[str] = set()  # canonical URLs being fetched by some source right now
 
@@ -95,7 +96,7 @@ class Pipeline:
         )  # fmt: skip
         if response.truncated:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
-        entries = self._entries(source, response, result)
+        entries = await self._entries(source, response, result)
         result.entries = len(entries)
         found, updates, retry = await self._articles(source, entries, result)
         with self.store.transaction():
@@ -108,14 +109,15 @@ class Pipeline:
         if not retry:
             self.store.save_validators(source.url, response.etag, response.last_modified)
 
-    def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
+    async def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
         if source.type == "feed":
-            feed = parse_feed(response.content, response.url, response.content_type, response.charset)
+            feed = await self.workers.call(
+                read_feed, response.content, response.url, response.content_type, response.charset
+            )
             if feed.warning:
                 result.warnings.append(feed.warning)
             return feed.entries
-        markup = decode(response.content, response.charset)
-        entries = listing_links(markup, response.url, source.links)
+        entries = await self.workers.call(read_listing, response.content, response.charset, response.url, source.links)
         if not entries:
             hint = "the links selector matched nothing" if source.links else "no article links recognised"
             raise ExtractError(f"listing page has no article links ({hint})")
@@ -155,10 +157,13 @@ class Pipeline:
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
         canonical, aliases, url = key, [], clean_url(entry.url)
         origin = "feed" if entry.content else "summary"
+        found: Digest | None = None
         if self._wants_page(source, entry):
             try:
                 response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
-                page = extract_article(decode(response.content, response.charset), response.url)
+                reading = await self.workers.call(
+                    read_article, response.content, response.charset, response.url, title, text
+                )
             except (FetchError, ExtractError) as exc:
                 if not str(exc).startswith(_PERMANENT):
                     return f"article {entry.url}: {exc} (will retry)"
@@ -167,6 +172,7 @@ class Pipeline:
                     return None
                 log.info("%s: article %s: %s; using the feed's text", source.name, entry.url, exc)
             else:
+                page = reading.page
                 final = canonical_url(response.url)
                 url = clean_url(response.url)
                 if page.canonical:
@@ -180,16 +186,15 @@ class Pipeline:
                         for url in (canonical, *aliases):
                             self.store.add_alias(known, url)
                     return None
-                title = title or page.title
-                if len(page.text) >= len(text):
-                    text, origin = page.text, "page"
+                title, text, found = reading.title, reading.text, reading.digest
+                origin = "page" if reading.from_page else origin
                 published = published or page.published
                 lang = page.lang
         article = Article(
             source=source.name, url=url, canonical_url=canonical, title=title, text=text,
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
         )  # fmt: skip
-        return _Found(article, self.matcher.match(article_text(title, text)), origin)
+        return _Found(article, found or await self.workers.call(digest, title, text), origin)
 
     def _wants_page(self, source: Source, entry: Entry) -> bool:
         if source.type == "page" or source.articles == "always":
@@ -202,9 +207,11 @@ class Pipeline:
         return published is None or self.now - published <= timedelta(seconds=self.config.age_limit(source))
 
     def _store(self, item: _Found, source: Source, result: PollResult) -> None:
-        article, matches = item.article, item.matches
+        article, matches = item.article, item.digest.matches
         fresh = self._fresh(article.published, source)
-        stored = self.store.add_article(article, matches, fresh, _snippet(article, matches), item.origin)
+        stored = self.store.add_article(
+            article, matches, fresh, _snippet(article, matches), item.origin, item.digest.fingerprint
+        )
         if stored.alert is not None:
             self.store.enqueue(stored.alert.id, self._channels_for(stored.alert))
             result.alerts.append(stored.alert)
@@ -215,7 +222,7 @@ class Pipeline:
         """A feed's full text changed: store the new copy; alert only for a group new to its story."""
         article = Article(source=source.name, url=entry.url, canonical_url=entry.url, title=entry.title,
                           text=entry.content, published=entry.published)  # fmt: skip
-        matches = self.matcher.match(article_text(entry.title, entry.content))
+        matches = digest(entry.title, entry.content).matches  # rare: inline, in a synchronous transaction
         alert = self.store.update_article(
             article_id, entry.title, entry.content, matches, self._fresh(entry.published, source),
             _snippet(article, matches),

@@ -19,6 +19,7 @@ from bot.deliver.console import print_alerts
 from bot.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline
 from bot.store import Store
+from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -38,39 +39,46 @@ def run_service(config: Config) -> int:
 
 
 async def _serve(config: Config) -> None:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
     store = Store.open(config.database_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-        pipeline = Pipeline(config, store, fetcher)
-        scheduler = AsyncIOScheduler(timezone=UTC)
-
-        async def poll(source: Source) -> None:
-            pipeline.now = datetime.now(UTC)
-            result = await pipeline.poll(source)
-            report([result])
-            if result.alerts and not config.channels:
-                print_alerts(result.alerts)
-                sys.stdout.flush()
-            errors = next((s.errors for s in store.sources() if s.name == source.name), 0)
-            delay = backoff(config.interval(source), errors)
-            scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
-                              args=[source], id=source.name, replace_existing=True,
-                              misfire_grace_time=None)  # fmt: skip
-
-        for source in config.sources:
-            scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[source], id=source.name,
-                              misfire_grace_time=None)  # fmt: skip
-        scheduler.start()
-        log.info("wirewatch run: %d sources scheduled", len(config.sources))
-        print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)
-        try:
-            await stop.wait()
-        finally:
-            scheduler.shutdown(wait=False)
-    store.close()
+    try:
+        with Workers(config.keywords, config.worker_count()) as workers:
+            async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+                await _schedule(config, store, Pipeline(config, store, fetcher, workers), stop)
+    finally:
+        store.close()
     print("wirewatch: stopped.", file=sys.stderr)
+
+
+async def _schedule(config: Config, store: Store, pipeline: Pipeline, stop: asyncio.Event) -> None:
+    """Every source on its own timer (its interval, or the backoff after failures) until ``stop``."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def poll(source: Source) -> None:
+        pipeline.now = datetime.now(UTC)
+        result = await pipeline.poll(source)
+        report([result])
+        if result.alerts and not config.channels:
+            print_alerts(result.alerts)
+            sys.stdout.flush()
+        errors = next((s.errors for s in store.sources() if s.name == source.name), 0)
+        delay = backoff(config.interval(source), errors)
+        scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                          args=[source], id=source.name, replace_existing=True,
+                          misfire_grace_time=None)  # fmt: skip
+
+    for source in config.sources:
+        scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[source], id=source.name,
+                          misfire_grace_time=None)  # fmt: skip
+    scheduler.start()
+    log.info("wirewatch run: %d sources scheduled", len(config.sources))
+    print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)

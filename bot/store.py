@@ -174,17 +174,25 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO article_urls (url, article_id) VALUES (?, ?)", [url, article_id])
 
     def add_article(
-        self, article: Article, matches: list[Match], fresh: bool, snippet: str = "", origin: str = "page"
+        self,
+        article: Article,
+        matches: list[Match],
+        fresh: bool,
+        snippet: str = "",
+        origin: str = "page",
+        fingerprint: stories.Fingerprint | bool | None = True,
     ) -> Stored:
         """Store a new article in its story, and its alert for any keyword group the story has not alerted
-        yet. Call inside ``transaction()``; the alert is written in the same transaction as the article."""
+        yet. Call inside ``transaction()``; the alert is written in the same transaction as the article.
+        ``fingerprint``: computed already (by a worker process), or True to compute it here."""
         existing = self.known([article.canonical_url, *article.aliases])
         if existing is not None:
             for url in (article.canonical_url, *article.aliases):
                 self.add_alias(existing, url)
             return Stored(existing, None, new=False)
         now = iso(utcnow())
-        fingerprint = stories.fingerprint(article.text)
+        if fingerprint is True:
+            fingerprint = stories.fingerprint(article.text)
         story_id = self._similar_story(fingerprint) if fingerprint else None
         article_id = self.db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, published, text, lang, first_seen, "

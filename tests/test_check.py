@@ -111,10 +111,11 @@ def test_each_source_alerts_exactly_its_matching_articles(name, site, write_conf
     assert by_path(alerts, site) == expected_alerts(articles_in(SOURCES[name][0]))
 
 
-def test_everything_at_once_with_broken_sources(site, write_config, cli):
+@pytest.mark.parametrize("workers", [0, 2])  # inline, and in worker processes: the same alerts and errors
+def test_everything_at_once_with_broken_sources(site, write_config, cli, workers):
     sources = [source(site, name) for name in SOURCES]
     sources += [{"name": name, "url": site.url(path)} for name, path in BROKEN.items()]
-    config = write_config(sources, max_bytes="1MB")
+    config = write_config(sources, max_bytes="1MB", workers=workers)
     alerts, err = check(cli, config)
     every_path = [p for _, (p, _) in SOURCES.items()]
     assert by_path(alerts, site) == expected_alerts(articles_in(*every_path, "/broken/truncated.xml"))

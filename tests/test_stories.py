@@ -138,10 +138,11 @@ def expected_alerts() -> dict[frozenset[str], list[str]]:
     return {frozenset(s["articles"]): s["groups"] for s in CASES["stories"]}
 
 
-def test_one_cycle_forms_the_expected_stories(outlets, write_config, cli, tmp_path):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_one_cycle_forms_the_expected_stories(outlets, write_config, cli, tmp_path, workers):
     publish, sources = outlets
     publish(ARTICLES)
-    config = write_config(sources(list(OUTLETS)))
+    config = write_config(sources(list(OUTLETS)), workers=workers)
     alerts = check(cli, config)
 
     assert len(alerts) == 8

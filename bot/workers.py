@@ -1,0 +1,109 @@
+"""The CPU-heavy steps of a cycle (parse, extract, match, fingerprint) in a pool of worker processes.
+
+A first cycle over 1,000 sources reads ~20,000 article pages; one Python process uses one core, and a page
+parsed on the event loop holds up every download behind it. So the loop keeps the network and SQLite, and
+the pool does the reading, on every core. ``workers: 0`` runs the same functions inline (small configs,
+where starting processes costs more than it saves).
+
+The task functions are module-level so that they pickle by name; each worker builds the matcher once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from bot import stories
+from bot.config import Keyword
+from bot.extract.encoding import decode
+from bot.extract.feeds import ParsedFeed, parse_feed
+from bot.extract.pages import PageArticle, extract_article, listing_links
+from bot.match import Matcher, article_text
+from bot.models import Entry, Match
+
+_matcher: Matcher | None = None  # this process's matcher: set by ``_start`` in a worker, or inline
+
+
+@dataclass(slots=True)
+class Digest:
+    """What matching and story identity need from an article's text."""
+
+    matches: list[Match]
+    fingerprint: stories.Fingerprint | None
+
+
+@dataclass(slots=True)
+class Reading:
+    """An article page read, and the title and text chosen between it and the feed's entry."""
+
+    page: PageArticle
+    title: str
+    text: str
+    from_page: bool
+    digest: Digest
+
+
+def _start(keywords: list[Keyword]) -> None:
+    global _matcher
+    _matcher = Matcher(keywords)
+
+
+def _start_worker(keywords: list[Keyword]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process decides
+    _start(keywords)
+
+
+def digest(title: str, text: str) -> Digest:
+    assert _matcher is not None, "Workers not started"
+    return Digest(_matcher.match(article_text(title, text)), stories.fingerprint(text))
+
+
+def read_feed(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
+    return parse_feed(content, url, content_type, charset)
+
+
+def read_listing(content: bytes, charset: str | None, url: str, selector: str | None) -> list[Entry]:
+    return listing_links(decode(content, charset), url, selector)
+
+
+def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading:
+    """The page's article, with the feed's title kept when it has one and the longer of the two texts."""
+    page = extract_article(decode(content, charset), url)
+    title = title or page.title
+    from_page = len(page.text) >= len(text)
+    text = page.text if from_page else text
+    return Reading(page, title, text, from_page, digest(title, text))
+
+
+class Workers:
+    """``await workers.call(read_article, ...)``: in the pool when there is one, else inline."""
+
+    def __init__(self, keywords: list[Keyword], count: int) -> None:
+        self.count = count
+        self._keywords = keywords
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        _start(self._keywords)  # inline calls (and _update's digest) use this process's matcher
+        if self.count:
+            # forkserver: workers fork from a clean single-threaded server, never from this process's threads
+            context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+            if os.name == "posix":
+                context.set_forkserver_preload(["bot.workers"])
+            self._pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def call(self, function, *args: Any):
+        if self._pool is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
