@@ -194,21 +194,22 @@ class Store:
         if fingerprint is True:
             fingerprint = stories.fingerprint(article.text)
         story_id = self._similar_story(fingerprint) if fingerprint else None
+        joined = story_id is not None
+        if joined:
+            self.db.execute("UPDATE stories SET members = members + 1, last_seen = ? WHERE id = ?", [now, story_id])
+        else:  # the story first, so that the article row is written once (an UPDATE re-indexes its text)
+            story_id = self.db.execute(
+                "INSERT INTO stories (title, first_source, created, last_seen) VALUES (?, ?, ?, ?)",
+                [article.title, article.source, now, now],
+            ).lastrowid
         article_id = self.db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, published, text, lang, first_seen, "
             "story_id, content_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [article.url, article.canonical_url, article.source, article.title, iso(article.published),
              article.text, article.lang, now, story_id, content_hash(article.title, article.text), origin],
         ).lastrowid  # fmt: skip
-        joined = story_id is not None
-        if story_id is None:
-            story_id = self.db.execute(
-                "INSERT INTO stories (first_article, title, first_source, created, last_seen) VALUES (?, ?, ?, ?, ?)",
-                [article_id, article.title, article.source, now, now],
-            ).lastrowid
-            self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
-        else:
-            self.db.execute("UPDATE stories SET members = members + 1, last_seen = ? WHERE id = ?", [now, story_id])
+        if not joined:
+            self.db.execute("UPDATE stories SET first_article = ? WHERE id = ?", [article_id, story_id])
         for url in {article.canonical_url, *article.aliases}:
             self.add_alias(article_id, url)
         if fingerprint is not None:

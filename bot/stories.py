@@ -68,7 +68,7 @@ class Fingerprint:
 def shingles(text: str) -> set[str]:
     """The folded text's word 5-grams: a copy shares almost all of them, another report almost none."""
     words = _WORD.findall(fold(text))
-    return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def fingerprint(text: str) -> Fingerprint | None:
