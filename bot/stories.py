@@ -31,6 +31,10 @@ JOIN_JACCARD = 0.7  # measured: light edits (1-2% of words) estimate 0.61-1.0; u
 JOIN_CONTAINMENT = 0.9
 MIN_SIZE_RATIO = 0.5
 MAX_CANDIDATES = 64
+# A story is told by its opening: copies keep it, cut copies keep only it. Fingerprinting the first 1,000
+# words bounds the cost of very long pages (a 3,500-word page: 1.8 -> 0.5 ms) without changing any decision
+# on news-length texts.
+MAX_WORDS = 1000
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -67,7 +71,7 @@ class Fingerprint:
 
 def shingles(text: str) -> set[str]:
     """The folded text's word 5-grams: a copy shares almost all of them, another report almost none."""
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(fold(text[: MAX_WORDS * 12]))[:MAX_WORDS]  # 12 characters: a long word and a space
     return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
