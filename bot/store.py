@@ -127,23 +127,31 @@ class Store:
         return (row[0], row[1]) if row else (None, None)
 
     def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.db["http_cache"].upsert(
-            {"url": url, "etag": etag, "last_modified": last_modified, "checked": iso(utcnow())}, pk="url"
+        self.db.execute(
+            "INSERT INTO http_cache (url, etag, last_modified, checked) VALUES (?, ?, ?, ?) ON CONFLICT (url) "
+            "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, checked = excluded.checked",
+            [url, etag, last_modified, iso(utcnow())],
         )
 
     # ------------------------------------------------------------------------------------- sources
 
     def record_poll(self, name: str, url: str, type_: str, error: str | None, new_articles: int) -> None:
+        """One statement per poll (plain SQL: sqlite-utils' upsert reads the table's schema every call)."""
         now = iso(utcnow())
-        row = self.db.execute("SELECT errors, articles FROM sources WHERE name = ?", [name]).fetchone()
-        errors, articles = row if row else (0, 0)
-        record = {"name": name, "url": url, "type": type_, "last_poll": now,
-                  "articles": (articles or 0) + new_articles}  # fmt: skip
         if error:
-            record.update(last_error=error, last_error_at=now, errors=(errors or 0) + 1)
+            self.db.execute(
+                "INSERT INTO sources (name, url, type, last_poll, last_error, last_error_at, errors, articles) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?4, 1, 0) ON CONFLICT (name) DO UPDATE SET url = ?2, type = ?3, "
+                "last_poll = ?4, last_error = ?5, last_error_at = ?4, errors = coalesce(errors, 0) + 1",
+                [name, url, type_, now, error],
+            )
         else:
-            record.update(last_ok=now, errors=0)
-        self.db["sources"].upsert(record, pk="name", alter=False)
+            self.db.execute(
+                "INSERT INTO sources (name, url, type, last_poll, last_ok, errors, articles) "
+                "VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5) ON CONFLICT (name) DO UPDATE SET url = ?2, type = ?3, "
+                "last_poll = ?4, last_ok = ?4, errors = 0, articles = coalesce(articles, 0) + ?5",
+                [name, url, type_, now, new_articles],
+            )
 
     def sources(self) -> list[SourceState]:
         rows = self.db.execute(

@@ -16,17 +16,19 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import stories
-from bot.config import Keyword
-from bot.extract.encoding import decode
-from bot.extract.feeds import ParsedFeed, parse_feed
-from bot.extract.pages import PageArticle, extract_article, listing_links
-from bot.match import Matcher, article_text
 from bot.models import Entry, Match
 
-_matcher: Matcher | None = None  # this process's matcher: set by ``_start`` in a worker, or inline
+if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s never loads them
+    from bot.config import Keyword
+    from bot.extract.feeds import ParsedFeed
+    from bot.extract.pages import PageArticle
+    from bot.match import Matcher
+    from bot.stories import Fingerprint
+
+_keywords: list[Keyword] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
+_matcher: Matcher | None = None  # built from them at the first article
 
 
 @dataclass(slots=True)
@@ -34,7 +36,7 @@ class Digest:
     """What matching and story identity need from an article's text."""
 
     matches: list[Match]
-    fingerprint: stories.Fingerprint | None
+    fingerprint: Fingerprint | None
 
 
 @dataclass(slots=True)
@@ -49,8 +51,8 @@ class Reading:
 
 
 def _start(keywords: list[Keyword]) -> None:
-    global _matcher
-    _matcher = Matcher(keywords)
+    global _keywords, _matcher
+    _keywords, _matcher = keywords, None
 
 
 def _start_worker(keywords: list[Keyword]) -> None:
@@ -59,20 +61,33 @@ def _start_worker(keywords: list[Keyword]) -> None:
 
 
 def digest(title: str, text: str) -> Digest:
-    assert _matcher is not None, "Workers not started"
+    global _matcher
+    from bot import stories
+    from bot.match import Matcher, article_text
+
+    if _matcher is None:
+        _matcher = Matcher(_keywords)
     return Digest(_matcher.match(article_text(title, text)), stories.fingerprint(text))
 
 
 def read_feed(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
+    from bot.extract.feeds import parse_feed
+
     return parse_feed(content, url, content_type, charset)
 
 
 def read_listing(content: bytes, charset: str | None, url: str, selector: str | None) -> list[Entry]:
+    from bot.extract.encoding import decode
+    from bot.extract.pages import listing_links
+
     return listing_links(decode(content, charset), url, selector)
 
 
 def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading:
     """The page's article, with the feed's title kept when it has one and the longer of the two texts."""
+    from bot.extract.encoding import decode
+    from bot.extract.pages import extract_article
+
     page = extract_article(decode(content, charset), url)
     title = title or page.title
     from_page = len(page.text) >= len(text)
@@ -90,13 +105,16 @@ class Workers:
 
     def __enter__(self) -> Workers:
         _start(self._keywords)  # inline calls (and _update's digest) use this process's matcher
-        if self.count:
-            # forkserver: workers fork from a clean single-threaded server, never from this process's threads
-            context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-            if os.name == "posix":
-                context.set_forkserver_preload(["bot.workers"])
-            self._pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
         return self
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        """At the first task: a cycle that only gets 304s never starts a process."""
+        # forkserver: workers fork from a clean single-threaded server, never from this process's threads
+        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        if os.name == "posix":
+            context.set_forkserver_preload(["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match"])
+        self._pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
+        return self._pool
 
     def __exit__(self, *exc_info: object) -> None:
         if self._pool is not None:
@@ -104,6 +122,7 @@ class Workers:
             self._pool = None
 
     async def call(self, function, *args: Any):
-        if self._pool is None:
+        if not self.count:
             return function(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        pool = self._pool or self._start_pool()
+        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)

@@ -19,6 +19,7 @@ from lxml.cssselect import CSSSelector
 from bot.dedupe import canonical_url, same_site, trusted_canonical
 from bot.extract.dates import parse_date
 from bot.extract.html import Element, block_text, first, inline_text, inside, metas, parse, strip_chrome, text_length
+from bot.extract.lang import guess_lang
 from bot.models import Entry
 
 # Containers that hold the article body in common CMSs (WordPress themes, Drupal, news platforms).
@@ -52,8 +53,6 @@ _NOT_ARTICLE_PATH = re.compile(
 )
 _FILE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp3|mp4|xml|rss|atom|css|js|json)$", re.IGNORECASE)
 _ARTICLE_PATH = re.compile(r"\d{3,}|[^/]+-[^/]+-[^/]+|\.(s?html?|php|aspx?)$|[?&](id|p|story|article)=")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 @dataclass(slots=True)
@@ -152,13 +151,6 @@ def _jsonld_date(text: str) -> str | None:
 def _lang_attr(root: Element) -> str | None:
     lang = (root.get("lang") or "").strip().lower()
     return lang.split("-")[0] or None if lang else None
-
-
-def guess_lang(text: str) -> str | None:
-    arabic, latin = len(_ARABIC.findall(text)), len(_LATIN.findall(text))
-    if not arabic and not latin:
-        return None
-    return "ar" if arabic >= latin else "en"
 
 
 def _body_root(root: Element) -> Element:
