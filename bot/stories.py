@@ -32,7 +32,7 @@ JOIN_CONTAINMENT = 0.9
 MIN_SIZE_RATIO = 0.5
 MAX_CANDIDATES = 64
 # A story is told by its opening: copies keep it, cut copies keep only it. Fingerprinting the first 1,000
-# words bounds the cost of very long pages (a 3,500-word page: 1.8 -> 0.5 ms) without changing any decision
+# words bounds the cost of very long pages (a 3,500-word page: 1.8 -> 0.66 ms) without changing any decision
 # on news-length texts.
 MAX_WORDS = 1000
 

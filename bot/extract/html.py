@@ -8,6 +8,7 @@ the site; if it reached the matcher, every article of that site would alert.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import islice
 
 from lxml import etree
@@ -69,7 +70,11 @@ def _names(tag: Element) -> str:
 
 def text_length(tag: Element) -> int:
     """Characters of text under ``tag``, each piece stripped (BeautifulSoup's len(get_text(strip=True)))."""
-    return sum(len(piece.strip()) for piece in tag.itertext())
+    return stripped_length(tag.itertext())
+
+
+def stripped_length(pieces: Iterable[str]) -> int:
+    return sum(len(piece.strip()) for piece in pieces)
 
 
 def inside(tag: Element, *names: str) -> bool:

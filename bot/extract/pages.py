@@ -18,7 +18,18 @@ from lxml.cssselect import CSSSelector
 
 from bot.dedupe import canonical_url, same_site, trusted_canonical
 from bot.extract.dates import parse_date
-from bot.extract.html import Element, block_text, first, inline_text, inside, metas, parse, strip_chrome, text_length
+from bot.extract.html import (
+    Element,
+    block_text,
+    first,
+    inline_text,
+    inside,
+    metas,
+    parse,
+    strip_chrome,
+    stripped_length,
+    text_length,
+)
 from bot.extract.lang import guess_lang
 from bot.models import Entry
 
@@ -174,8 +185,9 @@ def _densest(root: Element) -> Element | None:
     """Readability's core idea: the container whose paragraphs carry the most text."""
     scores: dict[Element, float] = {}
     for p in root.iter("p", "pre", "blockquote"):
-        text = "".join(p.itertext())
-        length = text_length(p)
+        pieces = list(p.itertext())  # one walk for both the length and the commas
+        text = "".join(pieces)
+        length = stripped_length(pieces)
         if length < 25:
             continue
         weight = length + 10 * text.count(",") + 10 * text.count("،")
