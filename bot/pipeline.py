@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
+_POLLS_PER_COMMIT = 200
 
 
 @dataclass(slots=True)
@@ -61,6 +62,12 @@ class Pipeline:
         self.workers = workers
         self.now = now or datetime.now(UTC)
         self._in_flight: set[str] = set()  # canonical URLs being fetched by some source right now
+        # Bounds that keep memory flat whatever the number of sources: sources in progress (each holds its
+        # parsed entries and the articles it has read until its transaction), and article pages between
+        # download and digest (the pool is slower than the network, so bodies would otherwise pile up).
+        self._sources = asyncio.Semaphore(config.concurrency)
+        self._reading = asyncio.Semaphore(config.concurrency)
+        self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
         async def one(source: Source) -> PollResult:
@@ -69,22 +76,37 @@ class Pipeline:
                 on_done(result)
             return result
 
-        return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
+        try:
+            return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
+        finally:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the poll records kept back by ``poll``: one commit for many sources instead of one each
+        (a commit costs ~0.35 ms, as much as the whole rest of a 304'd source)."""
+        polls, self._polls = self._polls, []
+        if polls:
+            with self.store.transaction():
+                for poll in polls:
+                    self.store.record_poll(*poll)
 
     async def poll(self, source: Source) -> PollResult:
         result = PollResult(source=source.name, url=source.url)
-        started = asyncio.get_running_loop().time()
-        try:
-            await self._poll(source, result)
-        except NotModified:
-            result.not_modified = True
-        except (FetchError, ExtractError) as exc:
-            result.error = str(exc)
-        except Exception as exc:  # a bug must not stop the other sources; it is reported like a failure
-            log.exception("unexpected error while polling %s", source.name)
-            result.error = f"internal error: {type(exc).__name__}: {exc}"
-        result.seconds = asyncio.get_running_loop().time() - started
-        self.store.record_poll(source.name, source.url, source.type, result.error, result.new_articles)
+        async with self._sources:
+            started = asyncio.get_running_loop().time()
+            try:
+                await self._poll(source, result)
+            except NotModified:
+                result.not_modified = True
+            except (FetchError, ExtractError) as exc:
+                result.error = str(exc)
+            except Exception as exc:  # a bug must not stop the other sources; it is reported like a failure
+                log.exception("unexpected error while polling %s", source.name)
+                result.error = f"internal error: {type(exc).__name__}: {exc}"
+            result.seconds = asyncio.get_running_loop().time() - started
+        self._polls.append((source.name, source.url, source.type, result.error, result.new_articles))
+        if len(self._polls) >= _POLLS_PER_COMMIT:
+            self.flush()
         return result
 
     async def _poll(self, source: Source, result: PollResult) -> None:
@@ -159,10 +181,11 @@ class Pipeline:
         found: Digest | None = None
         if self._wants_page(source, entry):
             try:
-                response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
-                reading = await self.workers.call(
-                    read_article, response.content, response.charset, response.url, title, text
-                )
+                async with self._reading:
+                    response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
+                    reading = await self.workers.call(
+                        read_article, response.content, response.charset, response.url, title, text
+                    )
             except (FetchError, ExtractError) as exc:
                 if not str(exc).startswith(_PERMANENT):
                     return f"article {entry.url}: {exc} (will retry)"

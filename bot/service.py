@@ -62,11 +62,12 @@ async def _schedule(config: Config, store: Store, pipeline: Pipeline, stop: asyn
     async def poll(source: Source) -> None:
         pipeline.now = datetime.now(UTC)
         result = await pipeline.poll(source)
+        pipeline.flush()
         report([result])
         if result.alerts and not config.channels:
             print_alerts(result.alerts)
             sys.stdout.flush()
-        errors = next((s.errors for s in store.sources() if s.name == source.name), 0)
+        errors = store.errors(source.name)
         delay = backoff(config.interval(source), errors)
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
                           args=[source], id=source.name, replace_existing=True,

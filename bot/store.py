@@ -159,6 +159,11 @@ class Store:
         ).fetchall()
         return [SourceState(*row) for row in rows]
 
+    def errors(self, name: str) -> int:
+        """How many polls of this source failed in a row."""
+        row = self.db.execute("SELECT errors FROM sources WHERE name = ?", [name]).fetchone()
+        return int(row[0] or 0) if row else 0
+
     # ------------------------------------------------------------------------------------ articles
 
     def known(self, urls: Iterable[str]) -> int | None:

@@ -222,3 +222,15 @@ def test_plain_output_and_recent_and_search(site, write_config, cli):
     code, out, err = cli("search", "--config", config, '"unbalanced AND')
     assert code == 1 and "cannot search for" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_sources_in_progress_are_bounded_by_concurrency(site, write_config, cli):
+    """With ``concurrency: 1`` a source is finished (feed, then its articles) before the next one starts:
+    what keeps memory flat with thousands of sources. The alerts are the same as with everything at once."""
+    names = ["Al-Forat", "Legacy 1256", "Plain CMS", "Euphrates feed"]
+    config = write_config([source(site, name) for name in names], concurrency=1, workers=0)
+    alerts, _ = check(cli, config)
+    assert by_path(alerts, site) == expected_alerts(articles_in(*(SOURCES[name][0] for name in names)))
+    sites = [path.split("/")[1] for path, _ in site.statuses]
+    runs = [name for i, name in enumerate(sites) if i == 0 or sites[i - 1] != name]
+    assert runs == ["alforat", "legacy", "plain", "euphrates"], sites
