@@ -55,6 +55,7 @@ NEWSWEB_VENV = ROOT / "bench" / ".venv-newsweb"
 URLWATCH_VENV = ROOT / "bench" / ".venv-urlwatch"
 URLWATCH = "urlwatch==2.29"
 CYCLES = ("first", "unchanged", "after round")
+STATS = "wirewatch: cycle stats: "  # the line ``check --stats`` prints on stderr
 ARABIC = re.compile("[\u0600-\u06ff]")
 ARTICLE = re.compile(r"/site(\d+)/article/(\d+)\.html")
 
@@ -254,7 +255,7 @@ def write_configs(work: Path, urls: list[str], args, pythons: dict[str, Path]) -
     wirewatch = [wirewatch] if wirewatch.exists() else [sys.executable, "-m", "bot"]
     validate = [*wirewatch, "validate", "--config", "wirewatch.yaml"]
     subprocess.run(validate, cwd=work / "wirewatch", check=True, stdout=subprocess.DEVNULL)
-    tools = {"wirewatch": [*wirewatch, "check", "--config", "wirewatch.yaml", "--json"]}
+    tools = {"wirewatch": [*wirewatch, "check", "--config", "wirewatch.yaml", "--json", "--stats"]}
     if "urlwatch" in pythons:
         (work / "urlwatch").mkdir()
         jobs = "---\n".join(f"name: site{i}\nurl: {url}\n" for i, url in enumerate(urls))
@@ -306,14 +307,18 @@ def bench(n: int, args, pythons: dict[str, Path]) -> dict:
                     stats = http(f"{base}/_stats")
                     if tool == "wirewatch":
                         alerts = [json.loads(line) for line in run["stdout"].splitlines() if line.startswith("{")]
-                        errors = [line for line in run["stderr"].splitlines() if line.strip()]
+                        lines = run["stderr"].splitlines()
+                        stall = next((json.loads(line.removeprefix(STATS))["loop_stall_max_ms"]
+                                      for line in lines if line.startswith(STATS)), None)  # fmt: skip
+                        errors = [line for line in lines if line.strip() and not line.startswith(STATS)]
                         checks.append({"n": n, "cycle": cycle, **check_alerts(alerts, want)})
                         new = len(alerts)
                     else:
                         jobs = re.findall(r"^\d+\. (NEW|CHANGED|ERROR): (.*)$", run["stdout"], re.MULTILINE)
                         errors = [name for verb, name in jobs if verb == "ERROR"]
-                        new = len(jobs) - len(errors)
-                    rows.append(row(n, tool, cycle, run, stats, new, errors))
+                        new, stall = len(jobs) - len(errors), None
+                    rows.append(row(n, tool, cycle, run, stats, new, errors) | {"loop_stall_ms": stall,
+                                "loop_stall": "-" if stall is None else f"{stall:.0f}"})  # fmt: skip
                     shown = {key: rows[-1][key] for key in ("tool", "cycle", "wall", "cpu", "requests", "alerts")}
                     print(f"N={n} {json.dumps(shown)}", file=sys.stderr, flush=True)
         finally:
@@ -326,7 +331,8 @@ COLUMNS = {  # heading: how a row shows it
     "tool": "{tool}", "cycle": "{cycle}", "wall s": "{wall:.2f}", "CPU s": "{cpu:.2f}",
     "main process CPU s": "{main_cpu:.2f}", "peak RSS MB": "{rss_mb:.0f}", "requests": "{requests}",
     "MB served": "{mb:.1f}", "304": "{share_304:.0%}", "conditional": "{share_conditional:.0%}",
-    "connections": "{connections}", "new alerts": "{alerts}", "errors": "{errors}",
+    "connections": "{connections}", "new alerts": "{alerts}", "loop stall max ms": "{loop_stall}",
+    "errors": "{errors}",
 }  # fmt: skip
 
 

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[common], help="poll every source once, store and alert, exit")
     check.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
+    check.add_argument("--stats", action="store_true",
+                       help="print the cycle's figures (requests, 304s, bytes, loop stalls) on stderr")  # fmt: skip
     sub.add_parser("run", parents=[common], help="the long-running service (scheduler + chat listeners)")
     recent = sub.add_parser("recent", parents=[common], help="the latest alerts")
     recent.add_argument("--keyword", "-k", metavar="K", help="only alerts of this keyword group")
@@ -95,7 +97,7 @@ def _check(args) -> int:
     from bot.cycle import run_check
 
     cfg = _config(args)
-    return run_check(cfg, as_json=args.json)
+    return run_check(cfg, as_json=args.json, with_stats=args.stats)
 
 
 def _run(args) -> int:

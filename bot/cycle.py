@@ -3,25 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 from bot.commands import query
 from bot.config import Config
 from bot.deliver.console import clean, print_alerts, print_joined
 from bot.fetch import Fetcher, FetchSettings
+from bot.loopwatch import LoopWatch
 from bot.models import Alert
 from bot.pipeline import Pipeline, PollResult
 from bot.store import Store
 from bot.workers import Workers
 
 
-async def cycle(config: Config, store: Store, on_done: Callable[[PollResult], None] | None = None
-                ) -> list[PollResult]:  # fmt: skip
-    with Workers(config.keywords, config.worker_count()) as workers:
-        async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-            pipeline = Pipeline(config, store, fetcher, workers)
-            return await pipeline.poll_all(on_done)
+@dataclass(slots=True)
+class CycleStats:
+    """What ``check --stats`` prints: the cycle's cost, for benchmarks and for sizing a machine."""
+
+    seconds: float = 0.0
+    sources: int = 0
+    requests: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    bytes: int = 0
+    loop_stall_max_ms: float = 0.0
+    loop_stall_p99_ms: float = 0.0
+
+
+async def cycle(
+    config: Config,
+    store: Store,
+    on_done: Callable[[PollResult], None] | None = None,
+    stats: CycleStats | None = None,
+) -> list[PollResult]:
+    watch = LoopWatch()
+    watcher = asyncio.create_task(watch.run()) if stats is not None else None
+    started = time.perf_counter()
+    try:
+        with Workers(config.keywords, config.worker_count()) as workers:
+            async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+                pipeline = Pipeline(config, store, fetcher, workers)
+                results = await pipeline.poll_all(on_done)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+    if stats is not None:
+        fetched = fetcher.stats
+        stats.seconds, stats.sources = time.perf_counter() - started, len(results)
+        stats.requests, stats.not_modified = fetched.requests, fetched.not_modified
+        stats.failed, stats.bytes = fetched.failed, fetched.bytes
+        stats.loop_stall_max_ms, stats.loop_stall_p99_ms = watch.worst_ms(), watch.percentile_ms(0.99)
+    return results
 
 
 def report(results: list[PollResult]) -> None:
@@ -33,16 +69,19 @@ def report(results: list[PollResult]) -> None:
             print(f"wirewatch: source {result.source!r}: warning: {clean(warning)}", file=sys.stderr)
 
 
-def run_check(config: Config, as_json: bool = False) -> int:
+def run_check(config: Config, as_json: bool = False, with_stats: bool = False) -> int:
     """``wirewatch check``: exit 0 whatever the sources did; their failures are reported on stderr."""
-    run_check_with(config, as_json)
+    stats = CycleStats() if with_stats else None
+    run_check_with(config, as_json, stats)
+    if stats is not None:
+        print(f"wirewatch: cycle stats: {json.dumps(asdict(stats))}", file=sys.stderr)
     return 0
 
 
-def run_check_with(config: Config, as_json: bool = False) -> list[PollResult]:
+def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | None = None) -> list[PollResult]:
     store = Store.open(config.database_path)
     try:
-        results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json)
+        results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json, stats=stats)
         alerts: list[Alert] = [alert for result in results for alert in result.alerts]
         for alert in alerts:  # the copies that arrived in the same cycle, from any source
             alert.also = query.also(store, alert.story_id, alert.article_id) if alert.story_id else []
@@ -77,9 +116,9 @@ def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now
     return out
 
 
-def _with_progress(config: Config, store: Store, show: bool) -> list[PollResult]:
+def _with_progress(config: Config, store: Store, show: bool, stats: CycleStats | None = None) -> list[PollResult]:
     if not show:
-        return asyncio.run(cycle(config, store))
+        return asyncio.run(cycle(config, store, stats=stats))
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -91,4 +130,4 @@ def _with_progress(config: Config, store: Store, show: bool) -> list[PollResult]
         def done(result: PollResult) -> None:
             progress.update(task, advance=1, description=clean(result.source))
 
-        return asyncio.run(cycle(config, store, done))
+        return asyncio.run(cycle(config, store, done, stats))

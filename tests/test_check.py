@@ -234,3 +234,17 @@ def test_sources_in_progress_are_bounded_by_concurrency(site, write_config, cli)
     sites = [path.split("/")[1] for path, _ in site.statuses]
     runs = [name for i, name in enumerate(sites) if i == 0 or sites[i - 1] != name]
     assert runs == ["alforat", "legacy", "plain", "euphrates"], sites
+
+
+def test_stats_count_what_the_server_saw(site, write_config, cli):
+    config = write_config([source(site, name) for name in SOURCES], workers=0)
+    check(cli, config)
+    site.reset_counts()
+    code, out, err = cli("check", "--config", config, "--json", "--stats")
+    assert code == 0 and out == ""
+    line = next(line for line in err.splitlines() if line.startswith("wirewatch: cycle stats: "))
+    stats = json.loads(line.removeprefix("wirewatch: cycle stats: "))
+    assert stats["sources"] == len(SOURCES)
+    assert stats["requests"] == len(site.statuses) == len(SOURCES)
+    assert stats["not_modified"] == len(SOURCES) and stats["failed"] == 0 and stats["bytes"] == 0
+    assert 0 <= stats["loop_stall_p99_ms"] <= stats["loop_stall_max_ms"]
