@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
 _POLLS_PER_COMMIT = 200
+_ARTICLES_PER_COMMIT = 4
 
 
 @dataclass(slots=True)
@@ -66,7 +67,7 @@ class Pipeline:
         # parsed entries and the articles it has read until its transaction), and article pages between
         # download and digest (the pool is slower than the network, so bodies would otherwise pile up).
         self._sources = asyncio.Semaphore(config.concurrency)
-        self._reading = asyncio.Semaphore(config.concurrency)
+        self._reading = asyncio.Semaphore(config.concurrency + 4 * max(1, workers.count))  # + a queue per worker
         self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
@@ -120,11 +121,13 @@ class Pipeline:
         entries = await self._entries(source, response, result)
         result.entries = len(entries)
         found, updates, retry = await self._articles(source, entries, result)
-        with self.store.transaction():
-            for item in found:
-                self._store(item, source, result)
-            for article_id, entry in updates:
-                self._update(article_id, entry, source, result)
+        work = [(self._store, item) for item in found] + [(self._update, update) for update in updates]
+        for start in range(0, len(work), _ARTICLES_PER_COMMIT):
+            if start:
+                await asyncio.sleep(0)  # let the network move between commits
+            with self.store.transaction():
+                for step, item in work[start : start + _ARTICLES_PER_COMMIT]:
+                    step(item, source, result)
         result.new_articles = len(found)
         result.updated = len(updates)
         if not retry:
@@ -240,8 +243,9 @@ class Pipeline:
         if stored.joined and stored.story_id is not None:
             result.joined.append((stored.story_id, article.source, article.url))
 
-    def _update(self, article_id: int, entry: Entry, source: Source, result: PollResult) -> None:
+    def _update(self, update: tuple[int, Entry], source: Source, result: PollResult) -> None:
         """A feed's full text changed: store the new copy; alert only for a group new to its story."""
+        article_id, entry = update
         article = Article(source=source.name, url=entry.url, canonical_url=entry.url, title=entry.title,
                           text=entry.content, published=entry.published)  # fmt: skip
         matches = digest(entry.title, entry.content).matches  # rare: inline, in a synchronous transaction

@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -102,27 +103,47 @@ class Workers:
         self.count = count
         self._keywords = keywords
         self._pool: ProcessPoolExecutor | None = None
+        self._starting: asyncio.Future | None = None
+        self._closed = False
+        self._lock = threading.Lock()
 
     def __enter__(self) -> Workers:
         _start(self._keywords)  # inline calls (and _update's digest) use this process's matcher
         return self
 
-    def _start_pool(self) -> ProcessPoolExecutor:
-        """At the first task: a cycle that only gets 304s never starts a process."""
+    def _start_pool(self) -> None:
+        """At the first task, in a thread: a cycle that only gets 304s never starts a process, and the
+        event loop never waits for one to start (the forkserver's imports take ~0.25 s)."""
         # forkserver: workers fork from a clean single-threaded server, never from this process's threads
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
             context.set_forkserver_preload(["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match"])
-        self._pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
-        return self._pool
+        pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
+        pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
+        with self._lock:
+            if not self._closed:
+                self._pool, pool = pool, None
+        if pool is not None:  # the cycle ended while the pool was starting
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     async def call(self, function, *args: Any):
         if not self.count:
             return function(*args)
-        pool = self._pool or self._start_pool()
-        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        if self._pool is None:
+            if self._starting is None:
+                self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
+            await asyncio.shield(self._starting)  # one start, whoever asked first; a cancelled caller leaves it
+            if self._pool is None:
+                raise RuntimeError("the worker pool was closed")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+
+
+def _ready() -> None:
+    """The task that starts the first worker."""
