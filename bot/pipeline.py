@@ -3,7 +3,10 @@
 Nothing one source does can stop another: every error is caught at the source boundary, turned into one
 line, stored on the source's row and reported. A feed's conditional-GET validators are saved only when
 all of its entries were handled, so an article page that failed for a passing reason (5xx, timeout) is
-tried again next cycle instead of being hidden behind a 304.
+tried again next cycle instead of being hidden behind a 304. For the same reason a source's articles can
+be written a few per transaction (each article with its story and alert, atomically), letting the event
+loop run between them: a crash in between loses nothing, the next cycle re-reads the feed and stores
+the rest.
 """
 
 from __future__ import annotations
