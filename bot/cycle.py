@@ -32,6 +32,7 @@ class CycleStats:
     bytes: int = 0
     loop_stall_max_ms: float = 0.0
     loop_stall_p99_ms: float = 0.0
+    loop_busy_max_ms: float = 0.0  # of the worst stall, the part spent in the loop's own work
 
 
 async def cycle(
@@ -57,6 +58,7 @@ async def cycle(
         stats.requests, stats.not_modified = fetched.requests, fetched.not_modified
         stats.failed, stats.bytes = fetched.failed, fetched.bytes
         stats.loop_stall_max_ms, stats.loop_stall_p99_ms = watch.worst_ms(), watch.percentile_ms(0.99)
+        stats.loop_busy_max_ms = watch.busiest_ms()
     return results
 
 
