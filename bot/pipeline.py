@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
 _POLLS_PER_COMMIT = 200
-_ARTICLES_PER_COMMIT = 4
+_ARTICLES_PER_COMMIT = 2
 
 
 @dataclass(slots=True)
