@@ -48,7 +48,10 @@ async def cycle(
         with Workers(config.keywords, config.worker_count()) as workers:
             async with Fetcher(FetchSettings.from_config(config)) as fetcher:
                 pipeline = Pipeline(config, store, fetcher, workers)
-                results = await pipeline.poll_all(on_done)
+                try:
+                    results = await pipeline.poll_all(on_done)
+                finally:
+                    pipeline.close()
     finally:
         if watcher is not None:
             watcher.cancel()

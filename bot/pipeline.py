@@ -3,10 +3,12 @@
 Nothing one source does can stop another: every error is caught at the source boundary, turned into one
 line, stored on the source's row and reported. A feed's conditional-GET validators are saved only when
 all of its entries were handled, so an article page that failed for a passing reason (5xx, timeout) is
-tried again next cycle instead of being hidden behind a 304. For the same reason a source's articles can
-be written a few per transaction (each article with its story and alert, atomically), letting the event
-loop run between them: a crash in between loses nothing, the next cycle re-reads the feed and stores
-the rest.
+tried again next cycle instead of being hidden behind a 304.
+
+SQLite writes run in one writer thread, a source's articles, alerts and validators in one transaction:
+indexing 20 articles' text in FTS5 takes 20-300 ms, which on the event loop would hold up every download.
+The loop reads through a second connection (WAL: it never waits for the writer, and sees committed rows
+only, so a URL stays "in flight" until the transaction that stores it has committed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +34,6 @@ log = logging.getLogger(__name__)
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
 _POLLS_PER_COMMIT = 200
-_ARTICLES_PER_COMMIT = 2
 
 
 @dataclass(slots=True)
@@ -61,7 +63,9 @@ class Pipeline:
         self, config: Config, store: Store, fetcher: Fetcher, workers: Workers, now: datetime | None = None
     ) -> None:
         self.config = config
-        self.store = store
+        self.store = store  # written to in the writer thread only
+        self.reads = store.reader()  # read on the event loop
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-sqlite")
         self.fetcher = fetcher
         self.workers = workers
         self.now = now or datetime.now(UTC)
@@ -83,16 +87,29 @@ class Pipeline:
         try:
             return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
         finally:
-            self.flush()
+            await self.flush()
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        """After the last poll: waits for the writer thread's last transaction."""
+        self._writer.shutdown(wait=True)
+        if self.reads is not self.store:
+            self.reads.close()
+
+    async def _write(self, function: Callable, *args):
+        """``function(*args)`` in the writer thread, one call at a time, in the order asked."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
+
+    async def flush(self) -> None:
         """Write the poll records kept back by ``poll``: one commit for many sources instead of one each
         (a commit costs ~0.35 ms, as much as the whole rest of a 304'd source)."""
         polls, self._polls = self._polls, []
         if polls:
-            with self.store.transaction():
-                for poll in polls:
-                    self.store.record_poll(*poll)
+            await self._write(self._record_polls, polls)
+
+    def _record_polls(self, polls: list[tuple]) -> None:
+        with self.store.transaction():
+            for poll in polls:
+                self.store.record_poll(*poll)
 
     async def poll(self, source: Source) -> PollResult:
         result = PollResult(source=source.name, url=source.url)
@@ -110,11 +127,11 @@ class Pipeline:
             result.seconds = asyncio.get_running_loop().time() - started
         self._polls.append((source.name, source.url, source.type, result.error, result.new_articles))
         if len(self._polls) >= _POLLS_PER_COMMIT:
-            self.flush()
+            await self.flush()
         return result
 
     async def _poll(self, source: Source, result: PollResult) -> None:
-        etag, last_modified = self.store.validators(source.url)
+        etag, last_modified = self.reads.validators(source.url)
         response = await self.fetcher.get(
             source.url, etag=etag, last_modified=last_modified, proxy=source.proxy,
             accept=_ACCEPT_FEED if source.type == "feed" else _ACCEPT_HTML,
@@ -123,18 +140,24 @@ class Pipeline:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
         entries = await self._entries(source, response, result)
         result.entries = len(entries)
-        found, updates, retry = await self._articles(source, entries, result)
-        work = [(self._store, item) for item in found] + [(self._update, update) for update in updates]
-        for start in range(0, len(work), _ARTICLES_PER_COMMIT):
-            if start:
-                await asyncio.sleep(0)  # let the network move between commits
-            with self.store.transaction():
-                for step, item in work[start : start + _ARTICLES_PER_COMMIT]:
-                    step(item, source, result)
+        found, updates, retry, keys = await self._articles(source, entries, result)
+        try:
+            await self._write(self._save, source, response, found, updates, retry, result)
+        finally:
+            self._in_flight.difference_update(keys)  # only now can another source see them as stored
+
+    def _save(self, source: Source, response: Response, found: list[_Found], updates: list, retry: bool,
+              result: PollResult) -> None:  # fmt: skip
+        """In the writer thread: the source's new articles, updates and validators, all or nothing."""
+        with self.store.transaction():
+            for item in found:
+                self._store(item, source, result)
+            for update in updates:
+                self._update(update, source, result)
+            if not retry:
+                self.store.save_validators(source.url, response.etag, response.last_modified)
         result.new_articles = len(found)
         result.updated = len(updates)
-        if not retry:
-            self.store.save_validators(source.url, response.etag, response.last_modified)
 
     async def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
         if source.type == "feed":
@@ -150,26 +173,30 @@ class Pipeline:
             raise ExtractError(f"listing page has no article links ({hint})")
         return entries
 
-    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, list, bool]:
-        """New articles among ``entries``, known ones whose full text changed in the feed, and whether some
-        failed for a reason worth retrying."""
+    async def _articles(
+        self, source: Source, entries: list[Entry], result: PollResult
+    ) -> tuple[list, list, bool, list[str]]:
+        """New articles among ``entries``, known ones whose full text changed in the feed, whether some
+        failed for a reason worth retrying, and the URLs marked in flight (the caller releases them)."""
         todo: list[tuple[Entry, str]] = []
         updates: list[tuple[int, Entry]] = []
         for entry in entries:
             key = canonical_url(entry.url)
-            if key in self._in_flight or self.store.is_gone(key):
+            if key in self._in_flight or self.reads.is_gone(key):
                 continue
-            known = self.store.known([key])
+            known = self.reads.known([key])
             if known is not None:
-                if entry.content and self.store.changed(known, entry.title, entry.content):
+                if entry.content and self.reads.changed(known, entry.title, entry.content):
                     updates.append((known, entry))
                 continue
             self._in_flight.add(key)
             todo.append((entry, key))
+        keys = [k for _, k in todo]
         try:
             outcomes = await asyncio.gather(*(self._article(source, e, k) for e, k in todo))
-        finally:
-            self._in_flight.difference_update(k for _, k in todo)
+        except BaseException:
+            self._in_flight.difference_update(keys)
+            raise
         found, retry = [], False
         for outcome in outcomes:
             if isinstance(outcome, str):
@@ -177,7 +204,7 @@ class Pipeline:
                 retry = True
             elif outcome is not None:
                 found.append(outcome)
-        return found, updates, retry
+        return found, updates, retry, keys
 
     async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
@@ -196,7 +223,7 @@ class Pipeline:
                 if not str(exc).startswith(_PERMANENT):
                     return f"article {entry.url}: {exc} (will retry)"
                 if source.type == "page":  # a dead link on a listing page: nothing to read, never ask again
-                    self.store.mark_gone(key, str(exc))
+                    await self._write(self.store.mark_gone, key, str(exc))
                     return None
                 log.info("%s: article %s: %s; using the feed's text", source.name, entry.url, exc)
             else:
@@ -208,11 +235,9 @@ class Pipeline:
                     if same_site(page.canonical, response.url):
                         url = clean_url(page.canonical)
                 aliases = [u for u in {key, final} if u != canonical]
-                known = self.store.known([canonical, *aliases])
+                known = self.reads.known([canonical, *aliases])
                 if known is not None:
-                    with self.store.transaction():
-                        for url in (canonical, *aliases):
-                            self.store.add_alias(known, url)
+                    await self._write(self._add_aliases, known, [canonical, *aliases])
                     return None
                 title, text, found = reading.title, reading.text, reading.digest
                 origin = "page" if reading.from_page else origin
@@ -223,6 +248,11 @@ class Pipeline:
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
         )  # fmt: skip
         return _Found(article, found or await self.workers.call(digest, title, text), origin)
+
+    def _add_aliases(self, article_id: int, urls: list[str]) -> None:
+        with self.store.transaction():
+            for url in urls:
+                self.store.add_alias(article_id, url)
 
     def _wants_page(self, source: Source, entry: Entry) -> bool:
         if source.type == "page" or source.articles == "always":

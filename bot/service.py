@@ -47,13 +47,17 @@ async def _serve(config: Config) -> None:
     try:
         with Workers(config.keywords, config.worker_count()) as workers:
             async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-                await _schedule(config, store, Pipeline(config, store, fetcher, workers), stop)
+                pipeline = Pipeline(config, store, fetcher, workers)
+                try:
+                    await _schedule(config, pipeline, stop)
+                finally:
+                    pipeline.close()
     finally:
         store.close()
     print("wirewatch: stopped.", file=sys.stderr)
 
 
-async def _schedule(config: Config, store: Store, pipeline: Pipeline, stop: asyncio.Event) -> None:
+async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event) -> None:
     """Every source on its own timer (its interval, or the backoff after failures) until ``stop``."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -62,12 +66,12 @@ async def _schedule(config: Config, store: Store, pipeline: Pipeline, stop: asyn
     async def poll(source: Source) -> None:
         pipeline.now = datetime.now(UTC)
         result = await pipeline.poll(source)
-        pipeline.flush()
+        await pipeline.flush()
         report([result])
         if result.alerts and not config.channels:
             print_alerts(result.alerts)
             sys.stdout.flush()
-        errors = store.errors(source.name)
+        errors = pipeline.reads.errors(source.name)
         delay = backoff(config.interval(source), errors)
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
                           args=[source], id=source.name, replace_existing=True,

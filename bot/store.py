@@ -67,8 +67,9 @@ def content_hash(title: str, text: str) -> str:
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
         self.db = db
+        self.path = path  # None: in memory
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -87,11 +88,19 @@ class Store:
                 db.enable_wal()
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            store = cls(db)
+            store = cls(db, None if str(path) == ":memory:" else path)
             store._migrate()
         except sqlite3.DatabaseError as exc:
             raise WirewatchError(f"{path}: cannot open the database ({exc})") from exc
         return store
+
+    def reader(self) -> Store:
+        """A second connection, for reads while another thread writes through this one: in WAL mode a
+        reader never waits for a writer and sees only committed rows. An in-memory database has only one."""
+        if self.path is None:
+            return self
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+        return Store(sqlite_utils.Database(conn), self.path)
 
     def close(self) -> None:
         self.db.close()
