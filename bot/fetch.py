@@ -94,8 +94,10 @@ class Fetcher:
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        for i, client in enumerate(clients, 1):
+            await client.aclose()  # rarely suspends: a thousand closes would hold the loop ~70 ms
+            if i % 50 == 0:
+                await asyncio.sleep(0)
 
     def _client(self, proxy: str | None, host: str) -> httpx.AsyncClient:
         key = (proxy, host)
