@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
 _POLLS_PER_COMMIT = 200
-_STARTS_PER_STEP = 8
 
 
 @dataclass(slots=True)
@@ -85,16 +84,9 @@ class Pipeline:
                 on_done(result)
             return result
 
-        tasks: list[asyncio.Task] = []
         try:
-            for i, source in enumerate(self.config.sources, 1):
-                tasks.append(asyncio.create_task(one(source)))
-                if i % _STARTS_PER_STEP == 0:  # each start takes the loop ~1 ms (client, request, connect):
-                    await asyncio.sleep(0)  # a hundred in one loop step would hold it up for 100 ms
-            return list(await asyncio.gather(*tasks))
+            return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
         finally:
-            for task in tasks:
-                task.cancel()  # only if we were cancelled ourselves; finished tasks ignore it
             await self.flush()
 
     def close(self) -> None:

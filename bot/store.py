@@ -124,6 +124,8 @@ class Store:
             raise WirewatchError(
                 f"the database has schema version {version}, newer than this wirewatch ({SCHEMA_VERSION})"
             )
+        if version == SCHEMA_VERSION:
+            return  # nothing written: a query command never takes the write lock from a running bot
         with self.transaction():
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[step](db)

@@ -81,3 +81,18 @@ def test_alert_and_article_are_one_transaction(tmp_path):
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     assert store.db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
     assert store.db.execute("SELECT count(*) FROM story_keywords").fetchone()[0] == 0
+
+
+def test_opening_a_current_database_writes_nothing(tmp_path):
+    """``wirewatch recent`` while the bot holds a write transaction: opening must not need the write lock."""
+    path = tmp_path / "wirewatch.db"
+    Store.open(path).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what the running bot's writer thread holds while it stores a source
+    try:
+        store = Store.open(path)  # would wait for the lock (timeout 30 s) and fail if it wrote
+        assert store.schema_version() == schema.SCHEMA_VERSION
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
