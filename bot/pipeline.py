@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Article-page failures that will not heal by retrying: store the entry with what the feed said.
 _PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
 _POLLS_PER_COMMIT = 200
+_RAMP_SECONDS = 0.001
 
 
 @dataclass(slots=True)
@@ -78,16 +79,29 @@ class Pipeline:
         self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
-        async def one(source: Source) -> PollResult:
-            result = await self.poll(source)
-            if on_done:
-                on_done(result)
-            return result
+        """Every source once, ``concurrency`` at a time, results in config order.
 
+        A fixed set of runners takes the sources in turn: a task per source would put thousands of waiting
+        tasks on the loop (their first steps alone held it ~250 ms at 5,000 sources). The runners start a
+        millisecond apart, so that their first requests (~1 ms of CPU each) do not all fall in one loop step.
+        """
+        sources = list(enumerate(self.config.sources))
+        results: list[PollResult | None] = [None] * len(sources)
+        queue = iter(sources)
+
+        async def runner(delay: float) -> None:
+            await asyncio.sleep(delay)
+            for index, source in queue:  # shared: each runner takes the next source
+                results[index] = result = await self.poll(source)
+                if on_done:
+                    on_done(result)
+
+        runners = min(self.config.concurrency, len(sources))
         try:
-            return list(await asyncio.gather(*(one(s) for s in self.config.sources)))
+            await asyncio.gather(*(runner(i * _RAMP_SECONDS) for i in range(runners)))
         finally:
             await self.flush()
+        return [result for result in results if result is not None]
 
     def close(self) -> None:
         """After the last poll: waits for the writer thread's last transaction."""
