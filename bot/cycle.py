@@ -7,17 +7,16 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 
 from bot.commands import query
 from bot.config import Config
 from bot.deliver.console import clean, print_alerts, print_joined
-from bot.fetch import Fetcher, FetchSettings
+from bot.fetch import FetchStats
 from bot.loopwatch import LoopWatch
 from bot.models import Alert
-from bot.pipeline import Pipeline, PollResult
+from bot.pipeline import PollResult, running
 from bot.store import Store
-from bot.workers import Workers
 
 
 @dataclass(slots=True)
@@ -26,13 +25,15 @@ class CycleStats:
 
     seconds: float = 0.0
     sources: int = 0
-    requests: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    bytes: int = 0
+    fetched: FetchStats = field(default_factory=FetchStats)
     loop_stall_max_ms: float = 0.0
     loop_stall_p99_ms: float = 0.0
     loop_busy_max_ms: float = 0.0  # of the worst stall, the part spent in the loop's own work
+
+    def flat(self) -> dict:
+        """One JSON object: the cycle's own figures and the fetch counters (without the per-status table)."""
+        figures = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fetched"}
+        return figures | {f.name: getattr(self.fetched, f.name) for f in fields(FetchStats) if f.name != "by_status"}
 
 
 async def cycle(
@@ -45,21 +46,14 @@ async def cycle(
     watcher = asyncio.create_task(watch.run()) if stats is not None else None
     started = time.perf_counter()
     try:
-        with Workers(config.keywords, config.worker_count()) as workers:
-            async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-                pipeline = Pipeline(config, store, fetcher, workers)
-                try:
-                    results = await pipeline.poll_all(on_done)
-                finally:
-                    pipeline.close()
+        async with running(config, store) as pipeline:
+            results = await pipeline.poll_all(on_done)
     finally:
         if watcher is not None:
             watcher.cancel()
     if stats is not None:
-        fetched = fetcher.stats
         stats.seconds, stats.sources = time.perf_counter() - started, len(results)
-        stats.requests, stats.not_modified = fetched.requests, fetched.not_modified
-        stats.failed, stats.bytes = fetched.failed, fetched.bytes
+        stats.fetched = pipeline.fetcher.stats
         stats.loop_stall_max_ms, stats.loop_stall_p99_ms = watch.worst_ms(), watch.percentile_ms(0.99)
         stats.loop_busy_max_ms = watch.busiest_ms()
     return results
@@ -79,7 +73,7 @@ def run_check(config: Config, as_json: bool = False, with_stats: bool = False) -
     stats = CycleStats() if with_stats else None
     run_check_with(config, as_json, stats)
     if stats is not None:
-        print(f"wirewatch: cycle stats: {json.dumps(asdict(stats))}", file=sys.stderr)
+        print(f"wirewatch: cycle stats: {json.dumps(stats.flat())}", file=sys.stderr)
     return 0
 
 

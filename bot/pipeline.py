@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from bot.config import Config, Source
 from bot.dedupe import canonical_url, clean_url, same_site
 from bot.errors import ExtractError, FetchError, NotModified
 from bot.extract.lang import guess_lang
-from bot.fetch import Fetcher, Response
+from bot.fetch import Fetcher, FetchSettings, Response
 from bot.models import Alert, Article, Entry, Match
 from bot.store import Store
 from bot.workers import Digest, Workers, digest, read_article, read_feed, read_listing
@@ -310,6 +311,18 @@ class Pipeline:
             for channel in self.config.channels
             if channel.keywords is None or set(channel.keywords) & set(alert.keywords)
         ]
+
+
+@asynccontextmanager
+async def running(config: Config, store: Store) -> AsyncIterator[Pipeline]:
+    """A pipeline with its worker pool, HTTP clients and writer thread, all closed when the block ends."""
+    with Workers(config.keywords, config.worker_count()) as workers:
+        async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+            pipeline = Pipeline(config, store, fetcher, workers)
+            try:
+                yield pipeline
+            finally:
+                pipeline.close()
 
 
 def _snippet(article: Article, matches: list[Match]) -> str:

@@ -16,10 +16,8 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Config, Source
 from bot.cycle import report
 from bot.deliver.console import print_alerts
-from bot.fetch import Fetcher, FetchSettings
-from bot.pipeline import Pipeline
+from bot.pipeline import Pipeline, running
 from bot.store import Store
-from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +43,8 @@ async def _serve(config: Config) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        with Workers(config.keywords, config.worker_count()) as workers:
-            async with Fetcher(FetchSettings.from_config(config)) as fetcher:
-                pipeline = Pipeline(config, store, fetcher, workers)
-                try:
-                    await _schedule(config, pipeline, stop)
-                finally:
-                    pipeline.close()
+        async with running(config, store) as pipeline:
+            await _schedule(config, pipeline, stop)
     finally:
         store.close()
     print("wirewatch: stopped.", file=sys.stderr)

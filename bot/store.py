@@ -66,6 +66,12 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.blake2b(f"{title}\n{text}".encode(), digest_size=12).hexdigest()
 
 
+def _connect(path: Path) -> sqlite_utils.Database:
+    """Autocommit unless inside ``transaction()``; usable from the writer thread as well as the loop's."""
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    return sqlite_utils.Database(conn)
+
+
 class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
         self.db = db
@@ -82,8 +88,7 @@ class Store:
             except OSError as exc:
                 raise WirewatchError(f"{path.parent}: cannot create the database folder ({exc})") from exc
         try:
-            conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-            db = sqlite_utils.Database(conn)
+            db = _connect(path)
             if str(path) != ":memory:":
                 db.enable_wal()
             db.execute("PRAGMA synchronous=NORMAL")
@@ -99,8 +104,7 @@ class Store:
         reader never waits for a writer and sees only committed rows. An in-memory database has only one."""
         if self.path is None:
             return self
-        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
-        return Store(sqlite_utils.Database(conn), self.path)
+        return Store(_connect(self.path), self.path)
 
     def close(self) -> None:
         self.db.close()
