@@ -1,12 +1,13 @@
 """The shared HTTP client and its politeness rules.
 
 One small ``httpx.AsyncClient`` per host (and proxy): its connections are reused for every request to that
-host, and httpcore's pool, which scans all of its connections on every request, stays as small as the
-per-host limit (one client for 1,000 hosts spent most of a cycle's CPU in that scan). Idle clients beyond a
-cap are closed, oldest first, so open sockets stay bounded. A global and a per-host limit of requests in
-flight, a total timeout on top of httpx's connect/read timeouts, a size cap that cuts
-a body instead of loading it whole, and conditional GET. httpx errors are translated here, once, into
-``FetchError``; a 304 becomes ``NotModified`` so that it costs no parsing.
+host, and its pool stays as small as the per-host limit (one client for 1,000 hosts spent most of a cycle's
+CPU scanning httpcore's pool). Idle clients beyond a cap are closed, oldest first, so open sockets stay
+bounded. The bytes go over aiohttp (bot/transport.py), except for proxied sources, which keep httpcore.
+
+A global and a per-host limit of requests in flight, a total timeout on top of the connect/read timeouts, a
+size cap that cuts a body instead of loading it whole, and conditional GET. httpx errors are translated here,
+once, into ``FetchError``; a 304 becomes ``NotModified`` so that it costs no parsing.
 
 httpx imports its command-line tool (click, rich, pygments) on ``import httpx``: ~45 ms of every start-up,
 half of httpx's import (encode/httpx#3547, not merged). A ``None`` in ``sys.modules`` makes that one import
@@ -26,6 +27,8 @@ from bot.errors import FetchError, NotModified
 
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # see the docstring
 import httpx  # noqa: E402
+
+from bot.transport import AiohttpTransport  # noqa: E402
 
 
 @dataclass(slots=True)
@@ -106,6 +109,7 @@ class Fetcher:
             s = self.settings
             client = httpx.AsyncClient(
                 proxy=proxy,
+                transport=None if proxy else AiohttpTransport(self._ssl, s.per_host + 2),
                 verify=self._ssl,
                 follow_redirects=True,
                 max_redirects=s.max_redirects,

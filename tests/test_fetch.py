@@ -81,6 +81,19 @@ def test_body_over_cap_is_cut_and_reported(server):
     assert len(response.content) == 100_000
 
 
+def test_cut_body_does_not_spoil_the_next_request_to_the_host(server):
+    """The connection a cut body leaves half read must be closed, not handed to the next request."""
+
+    async def go():
+        async with Fetcher(FetchSettings(max_bytes=100_000, per_host=1)) as fetcher:
+            first = await fetcher.get(server.url("/huge.xml"))
+            return first, await fetcher.get(server.url("/feed.xml"))
+
+    first, second = asyncio.run(go())
+    assert first.truncated
+    assert second.status == 200 and second.content.startswith(b"<rss><channel>") and not second.truncated
+
+
 def test_redirect_loop(server):
     with pytest.raises(FetchError, match=r"more than 3 redirects"):
         fetch(server.url("/loop"), max_redirects=3)
@@ -121,3 +134,68 @@ def test_dead_proxy_is_one_clear_line(server):
         asyncio.run(go())
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith(("cannot connect", "proxy failed"))
+
+
+# A server that breaks HTTP the ways real sites do: raw bytes on a socket, per path.
+_RAW = {
+    "/cut": b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<rss>only part",  # then hangs up
+    "/garbage": b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    "/nothing": b"",  # accepts, reads the request, closes without a byte
+    "/ok-then-close": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<rss>",  # closes a keep-alive connection
+}
+
+
+@pytest.fixture
+def raw_server():
+    import socketserver
+    import threading
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = self.request.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            path = request.split(b" ", 2)[1].decode()
+            self.server.seen.append(path)
+            self.request.sendall(_RAW[path])
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as srv:
+        srv.daemon_threads = True
+        srv.seen = []
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        yield srv
+        srv.shutdown()
+
+
+def _raw_url(srv, path):
+    return f"http://127.0.0.1:{srv.server_address[1]}{path}"
+
+
+@pytest.mark.parametrize("path", ["/cut", "/garbage", "/nothing"])
+def test_broken_http_is_one_clear_line(raw_server, path):
+    with pytest.raises(FetchError) as caught:
+        fetch(_raw_url(raw_server, path), timeout=5)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "the server broke the HTTP protocol" in message
+    assert caught.value.url == _raw_url(raw_server, path)
+
+
+def test_server_closing_kept_alive_connection_is_not_an_error(raw_server):
+    """A server that hangs up after each response without saying so: the next request opens a new connection."""
+
+    async def go():
+        async with Fetcher(FetchSettings(timeout=5)) as fetcher:
+            return [await fetcher.get(_raw_url(raw_server, "/ok-then-close")) for _ in range(3)]
+
+    responses = asyncio.run(go())
+    assert [r.content for r in responses] == [b"<rss>"] * 3
+    assert raw_server.seen == ["/ok-then-close"] * 3
+
+
+def test_unknown_host_names_dns():
+    with pytest.raises(FetchError, match=r"^cannot resolve the host name no-such-host\.invalid"):
+        fetch("http://no-such-host.invalid/feed.xml", timeout=5)
