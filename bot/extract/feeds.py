@@ -1,4 +1,10 @@
-"""RSS 0.9x/1.0/2.0 and Atom feeds, through feedparser (it knows two decades of broken feeds).
+"""RSS 0.9x/1.0/2.0 and Atom feeds: fastfeedparser for a well-formed UTF-8 document, feedparser for the rest.
+
+feedparser knows two decades of broken feeds, but reads a 20-item feed in ~10 ms of pure Python; after a
+round of news most of a cycle's CPU went there. fastfeedparser (lxml) reads the same feed in ~0.4 ms, so
+every feed that is well-formed XML in UTF-8 (checked first with lxml's strict parser; the HTTP charset, if
+any, must agree) goes through it, and anything else (a legacy encoding, an undeclared entity, a feed cut
+off) through feedparser, which repairs what it can and says what was wrong.
 
 A feed that parses partly (cut off, one bad entity) still yields the entries before the damage; the
 damage is reported as a warning. A body with no entries at all is an ExtractError naming the cause.
@@ -6,13 +12,17 @@ damage is reported as a warning. A body with no entries at all is an ExtractErro
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
+import fastfeedparser
 import feedparser
+from lxml import etree
 
 from bot.errors import ExtractError
-from bot.extract.dates import from_struct
+from bot.extract.dates import from_struct, parse_date
 from bot.extract.html import block_text, parse
 from bot.models import Entry
 
@@ -30,6 +40,55 @@ class ParsedFeed:
 def parse_feed(content: bytes, url: str, content_type: str = "", charset: str | None = None) -> ParsedFeed:
     if not content.strip():
         raise ExtractError("empty response body, expected a feed")
+    return _fast(content, url, charset) or _feedparser(content, url, content_type, charset)
+
+
+_STRICT = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+_FEED_ROOTS = {"rss", "feed", "RDF"}
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+
+
+def _fast(content: bytes, url: str, charset: str | None) -> ParsedFeed | None:
+    """The feed's entries through fastfeedparser, or None when feedparser must read it (see the docstring)."""
+    if not (_utf8(charset) if charset else True):
+        return None
+    declared = _XML_DECLARATION.match(content[:200])
+    if (declared and not _utf8(declared.group(1).decode("ascii"))) or content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        root = etree.fromstring(content, _STRICT)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if etree.QName(root).localname not in _FEED_ROOTS:
+        return None
+    try:
+        parsed = fastfeedparser.parse(content, include_tags=False, include_media=False, include_enclosures=False)
+    except Exception:  # its errors are many and undocumented; feedparser will say what is wrong
+        return None
+    entries = [entry for entry in (_fast_entry(item, url) for item in parsed.entries) if entry is not None]
+    if not entries:
+        return None  # feedparser tells an empty feed from a wrong document
+    return ParsedFeed(title=_text(parsed.feed.get("title", "")), entries=entries)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name in ("utf-8", "ascii", "us-ascii")
+    except LookupError:
+        return False
+
+
+def _fast_entry(item, feed_url: str) -> Entry | None:
+    link = _link(item)
+    if not link:
+        return None
+    contents = [block.get("value", "") for block in item.get("content", []) or []]
+    published = parse_date(item.get("published") or item.get("updated"))
+    return _make_entry(urljoin(feed_url, link), item.get("title", ""), item.get("description", ""), contents,
+                       published)  # fmt: skip
+
+
+def _feedparser(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
@@ -66,22 +125,27 @@ def _entry(item, feed_url: str) -> Entry | None:
     link = _link(item)
     if not link:
         return None
-    summary = _text(item.get("summary", ""))
+    contents = [block.get("value", "") for block in item.get("content", []) or []]
+    published = from_struct(dict.get(item, "published_parsed") or dict.get(item, "updated_parsed"))  # no alias
+    return _make_entry(link, item.get("title", ""), item.get("summary", ""), contents, published)
+
+
+def _make_entry(link: str, title: str, summary: str, contents: list[str], published) -> Entry:
+    summary = _text(summary)
     content = ""
-    for block in item.get("content", []) or []:
-        value = _text(block.get("value", ""))
+    for block in contents:
+        value = _text(block)
         if len(value) > len(content):
             content = value
     if len(content) < FULL_CONTENT_CHARS or len(content) <= len(summary):
         content = ""
-    published = from_struct(item.get("published_parsed") or item.get("updated_parsed"))
-    title = _text(item.get("title", "")).replace("\n", " ")
+    title = _text(title).replace("\n", " ")
     return Entry(url=link, title=title, summary=summary, content=content, published=published)
 
 
 def _link(item) -> str | None:
     for link in item.get("links", []) or []:
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+        if (link.get("rel") or "alternate") == "alternate" and link.get("href"):
             return link["href"]
     if item.get("link"):
         return item["link"]
