@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     recent.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
     recent.add_argument("--json", action="store_true", help="one JSON object per story")
     recent.add_argument("--articles", action="store_true", help="list every copy of each story")
-    search = sub.add_parser("search", parents=[common], help="full-text search over every stored article")
+    search = sub.add_parser("search", parents=[common], help="full-text search over every stored article, newest first")
     search.add_argument("query", metavar="QUERY", help='words, "a phrase", AND / OR / NOT, prefix*')
     search.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
     search.add_argument("--json", action="store_true", help="one JSON object per story")

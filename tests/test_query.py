@@ -1,5 +1,5 @@
 """The read side on a store written by ``add_article``: stories, not pages; the newest alert first; one search
-row per story, from its best-ranked article, with that article's snippet."""
+row per story, from its newest matching article, with that article's snippet."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_recent_lists_stories_by_their_newest_alert(store):
     assert [a["source"] for a in query.recent(store, limit=1, articles=True)[0]["articles"]] == ["S", "T", "U"]
 
 
-def test_search_gives_one_row_per_story_with_its_best_article(store):
+def test_search_gives_one_row_per_story_with_its_newest_article(store):
     one = add(store, 1, report(1, "truce"))
     add(store, 2, report(1, "truce"), source="T")  # the same story from another outlet
     dense = add(store, 3, report(3, "truce truce truce talks"))
@@ -63,3 +63,17 @@ def test_search_gives_one_row_per_story_with_its_best_article(store):
     assert query.search(store, '"truce talks" OR w4x7')[0]["snippet"].count("[") == 1
     with pytest.raises(QueryError, match="cannot search for"):
         query.search(store, '"unbalanced AND')
+
+
+def test_search_lists_the_story_with_the_newest_match_first(store):
+    """Newest first, however often an older article says the word; a story moves up when a copy of it is
+    seen again, and its row shows that newest copy's snippet."""
+    old_dense = add(store, 1, report(1, "truce truce truce"))
+    plain = [add(store, n, report(n, "truce")) for n in range(2, 5)]
+    assert [r["story"] for r in query.search(store, "truce")] == [*plain[::-1], old_dense]
+    assert [r["story"] for r in query.search(store, "truce", limit=2)] == [plain[2], plain[1]]
+
+    assert add(store, 5, report(1, "truce truce truce"), source="T") == old_dense  # republished today
+    rows = query.search(store, "truce")
+    assert [r["story"] for r in rows] == [old_dense, *plain[::-1]]
+    assert rows[0]["sources"] == 2

@@ -39,31 +39,38 @@ def recent(store: Store, keyword: str | None = None, limit: int = 20, articles: 
 
 
 def search(store: Store, query: str, limit: int = 20, articles: bool = False) -> list[dict]:
-    """Full-text search (FTS5 syntax) over every stored article, one row per story, best first."""
-    # rank is FTS5's default, bm25(); ORDER BY rank would have FTS5 sort every match (a common word matches
-    # half the store), ORDER BY bm25() with a LIMIT lets SQLite keep only the best: a third less time. Equal
-    # scores (frequent) stay in rowid order, as FTS5's own sort leaves them.
-    sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts), rowid LIMIT ?"
+    """Full-text search (FTS5 syntax), one row per story, the story with the newest matching article first.
+
+    Newest first, not best first (bm25), because that is what someone watching the news asks of a search (the
+    latest on a name, like ``recent``), and because it is cheap whatever the query: FTS5 walks its index in rowid
+    order, so the rows are read newest first and reading stops at the ``limit``-th story. bm25 scores every
+    match before the first row comes out: 190 ms for a word in half of 200,000 articles, against under 1 ms.
+    """
+    sql = (
+        "SELECT a.id, a.story_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rowid DESC"
+    )
+    newest: dict[int, int] = {}  # story -> its newest matching article, newest first
     try:
-        ranked = [rowid for (rowid,) in store.db.execute(sql, [query, limit * 5])]
+        cursor = store.db.execute(sql, [query])
+        for article_id, story_id in cursor:
+            if story_id is not None and story_id not in newest:
+                newest[story_id] = article_id
+                if len(newest) >= limit:
+                    break
+        cursor.close()
     except sqlite3.OperationalError as exc:
         message = str(exc).removeprefix("fts5: ")
         raise QueryError(
             f'cannot search for "{query}": {message}. Put a phrase in double quotes, '
             'e.g. "Deir ez-Zor", or use AND / OR / NOT between words'
         ) from exc
-    marks = ",".join("?" * len(ranked))
-    story_of = dict(store.db.execute(f"SELECT id, story_id FROM articles WHERE id IN ({marks})", ranked))  # noqa: S608
-    hits = [(story_of[rowid], rowid) for rowid in ranked if rowid in story_of]
-    rows, best, seen = [], [], set()
-    for story_id, rowid in hits:
-        if story_id in seen or len(rows) >= limit:
-            continue
-        seen.add(story_id)
+    rows, best = [], []
+    for story_id, article_id in newest.items():
         row = story(store, story_id, members=False)
         if row:
             rows.append(row)
-            best.append(rowid)
+            best.append(article_id)
     snippets = _snippets(store, query, best)
     for row, rowid in zip(rows, best, strict=True):
         row["snippet"] = snippets[rowid]
