@@ -106,10 +106,17 @@ def _run(args) -> int:
     return run_service(_config(args))
 
 
+def _basics(args):
+    """For the read-only commands: the database and group names, without validating every source."""
+    from bot.configfile import basics
+
+    return basics(args.config)
+
+
 def _open_store(cfg):
     from bot.store import Store
 
-    return Store.open(cfg.database_path)
+    return Store.open_for_queries(cfg.database_path)
 
 
 _STORY_COLUMNS = [("story", "Story"), ("keywords", "Keywords"), ("sources", "Sources"), ("title", "First headline"),
@@ -120,9 +127,9 @@ def _recent(args) -> int:
     from bot.commands import query
     from bot.deliver.console import print_stories
 
-    cfg = _config(args)
-    if args.keyword and args.keyword.casefold() not in {k.name.casefold() for k in cfg.keywords}:
-        names = ", ".join(k.name for k in cfg.keywords)
+    cfg = _basics(args)
+    if args.keyword and args.keyword.casefold() not in {name.casefold() for name in cfg.keywords}:
+        names = ", ".join(cfg.keywords)
         raise WirewatchError(f'no keyword group named "{args.keyword}" (groups: {names})')
     store = _open_store(cfg)
     try:
@@ -137,7 +144,7 @@ def _search(args) -> int:
     from bot.commands import query
     from bot.deliver.console import print_stories
 
-    cfg = _config(args)
+    cfg = _basics(args)
     if not args.query.strip():
         raise WirewatchError("search: the query is empty")
     store = _open_store(cfg)
@@ -154,7 +161,7 @@ def _story(args) -> int:
     from bot.commands import query
     from bot.deliver.console import print_stories
 
-    store = _open_store(_config(args))
+    store = _open_store(_basics(args))
     try:
         row = query.story(store, args.story_id)
     finally:

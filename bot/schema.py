@@ -7,8 +7,10 @@ transaction, and records the version in ``meta``.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 2
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bot.demo.run import SITES
+from bot.store import Store
 
 ROOT = Path(__file__).parents[1]
 
@@ -112,3 +113,35 @@ def test_explain_url_uses_the_articles_own_text(sites, write_config, cli):
     assert not any(json.loads(line)["matched"] for line in out.splitlines())
     code, _, err = cli("explain", "--config", config, sites.url("/nothing-here.html"))
     assert code == 1 and "HTTP 404" in err
+
+
+def test_query_commands_start_without_pydantic_or_sqlite_utils(write_config, tmp_path):
+    """recent, search and story read the database path from the file and the rows through a plain connection:
+    pydantic and sqlite-utils are half of a query's start-up time, so they must stay unimported."""
+    config = write_config([{"name": "s", "url": "https://x.example/feed"}])
+    Store.open(tmp_path / "wirewatch.db").close()  # a current database, as the bot leaves it
+    probe = (
+        "import sys; from bot.cli import main\n"
+        f"codes = [main(['recent', '--config', {str(config)!r}]), main(['search', '--config', {str(config)!r}, 'x']),"
+        f" main(['recent', '--config', {str(config)!r}, '--keyword', 'nujaba'])]\n"
+        "print(codes, sorted(m for m in ('pydantic', 'sqlite_utils', 'httpx', 'aiohttp') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[0, 0, 0] []"
+
+
+def test_query_commands_need_only_the_database_from_the_config(write_config, cli, tmp_path, monkeypatch):
+    """A bad source line stops check and validate, not a look at what was already stored; the database path
+    resolves as load() resolves it (relative to the config's folder, ${VAR} expanded)."""
+    monkeypatch.setenv("WW_DB", "nested/alerts.db")
+    config = write_config([{"name": "s", "url": "not a url"}], database="${WW_DB}")
+    code, _, err = cli("validate", "--config", config)
+    assert code == 2 and "sources[0].url" in err
+    code, out, _ = cli("recent", "--config", config)
+    assert code == 0 and "No alerts yet." in out
+    assert (tmp_path / "nested" / "alerts.db").is_file()  # created where load() would put it
+    code, _, err = cli("recent", "--config", config, "--keyword", "Nope")
+    assert code == 1 and 'no keyword group named "Nope"' in err and "Hezbollah" in err
+    monkeypatch.delenv("WW_DB")
+    code, _, err = cli("search", "--config", config, "x")
+    assert code == 2 and "environment variable WW_DB is not set" in err
