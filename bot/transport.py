@@ -84,6 +84,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method not in ("GET", "HEAD"):  # the body is never sent: fail loudly, not silently
+            raise httpx.UnsupportedProtocol(
+                f"{request.method}: this transport sends GET and HEAD only", request=request
+            )
         timeout = request.extensions.get("timeout", {})
         with _as_httpx(request):
             response = await self._open().request(
@@ -98,7 +102,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             headers=response.raw_headers,
             stream=_Body(response, request),
             request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+            extensions={
+                "http_version": f"HTTP/{response.version.major}.{response.version.minor}".encode(),
+                "reason_phrase": (response.reason or "").encode(),
+            },
         )
 
     async def aclose(self) -> None:

@@ -142,6 +142,7 @@ _RAW = {
     "/garbage": b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
     "/nothing": b"",  # accepts, reads the request, closes without a byte
     "/ok-then-close": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<rss>",  # closes a keep-alive connection
+    "/http10": b"HTTP/1.0 200 Fine\r\nContent-Length: 5\r\n\r\n<rss>",
 }
 
 
@@ -199,3 +200,32 @@ def test_server_closing_kept_alive_connection_is_not_an_error(raw_server):
 def test_unknown_host_names_dns():
     with pytest.raises(FetchError, match=r"^cannot resolve the host name no-such-host\.invalid"):
         fetch("http://no-such-host.invalid/feed.xml", timeout=5)
+
+
+def test_transport_refuses_a_request_body_instead_of_dropping_it(server):
+    """The fetcher only GETs; a POST through its transport must fail loudly, never go out without its body."""
+    import httpx
+
+    from bot.transport import AiohttpTransport
+
+    async def go():
+        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context(), 2)) as client:
+            with pytest.raises(httpx.UnsupportedProtocol, match="GET and HEAD only"):
+                await client.post(server.url("/feed.xml"), content=b"x")
+            response = await client.get(server.url("/feed.xml"))
+            return response.status_code, response.http_version
+
+    assert asyncio.run(go()) == (200, "HTTP/1.1")
+
+
+def test_transport_reports_the_servers_http_version_and_reason(raw_server):
+    import httpx
+
+    from bot.transport import AiohttpTransport
+
+    async def go():
+        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context(), 2)) as client:
+            return await client.get(_raw_url(raw_server, "/http10"))
+
+    response = asyncio.run(go())
+    assert (response.http_version, response.reason_phrase, response.content) == ("HTTP/1.0", "Fine", b"<rss>")
