@@ -28,7 +28,7 @@ from bot.extract.lang import guess_lang
 from bot.fetch import Fetcher, FetchSettings, Response
 from bot.models import Alert, Article, Entry, Match
 from bot.store import Store
-from bot.workers import Digest, Workers, digest, read_article, read_feed, read_listing
+from bot.workers import Digest, Workers, digest, find_matches, read_article, read_feed, read_listing
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class Pipeline:
         article_id, entry = update
         article = Article(source=source.name, url=entry.url, canonical_url=entry.url, title=entry.title,
                           text=entry.content, published=entry.published)  # fmt: skip
-        matches = digest(entry.title, entry.content).matches  # rare: inline, in a synchronous transaction
+        matches = find_matches(entry.title, entry.content)  # rare: inline, in a synchronous transaction
         alert = self.store.update_article(
             article_id, entry.title, entry.content, matches, self._fresh(entry.published, source),
             _snippet(article, matches),

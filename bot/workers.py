@@ -62,13 +62,19 @@ def _start_worker(keywords: list[Keyword]) -> None:
 
 
 def digest(title: str, text: str) -> Digest:
-    global _matcher
     from bot import stories
+
+    return Digest(find_matches(title, text), stories.fingerprint(text))
+
+
+def find_matches(title: str, text: str) -> list[Match]:
+    """This process's keyword groups in an article (the matcher is built at the first call)."""
+    global _matcher
     from bot.match import Matcher, article_text
 
     if _matcher is None:
         _matcher = Matcher(_keywords)
-    return Digest(_matcher.match(article_text(title, text)), stories.fingerprint(text))
+    return _matcher.match(article_text(title, text))
 
 
 def read_feed(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
