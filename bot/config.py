@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.configfile import DEFAULT_DATABASE, DEFAULT_PATH, dotted, read
+from bot.configfile import DEFAULT_DATABASE, database_path, dotted, read
 from bot.errors import ConfigError
 
 AUTO_WORKERS_FROM = 20  # sources: below this, reading inline is faster than starting worker processes
@@ -229,9 +229,7 @@ class Config(_Model):
 
     @property
     def database_path(self) -> Path:
-        if self.database.is_absolute() or self.path is None:
-            return self.database
-        return self.path.parent / self.database
+        return database_path(self.path, self.database)
 
 
 class _KeyedError(ValueError):
@@ -255,8 +253,7 @@ def _unique(values: list[str], section: str, key: str) -> None:
 
 def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Config:
     """Read, substitute ``${VAR}`` and validate; every failure is a one-line ConfigError."""
-    path = Path(path) if path is not None else DEFAULT_PATH
-    data, lines = read(path, os.environ if environ is None else environ)
+    path, data, lines = read(path, environ)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -39,26 +39,36 @@ class Basics:
 def basics(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Basics:
     """The database path and keyword group names, with the same resolution and errors as ``load``, the rest of
     the file unchecked (``wirewatch validate`` checks it)."""
-    path = Path(path) if path is not None else DEFAULT_PATH
-    data, lines = read(path, os.environ if environ is None else environ)
+    path, data, lines = read(path, environ)
     database = data.get("database", str(DEFAULT_DATABASE))
     if not isinstance(database, str) or not database.strip():
         raise ConfigError(f"{path}: database: must be a file path (line {lines.get(('database',), 1)})")
     groups = data.get("keywords")
     names = [g["name"] for g in groups if isinstance(g, dict) and "name" in g] if isinstance(groups, list) else []
-    database_path = Path(database)
-    return Basics(path, database_path if database_path.is_absolute() else path.parent / database_path, names)
+    return Basics(path, database_path(path, Path(database)), names)
 
 
-def read(path: Path, environ: dict[str, str] | os._Environ[str]) -> tuple[dict, dict[tuple, int]]:
-    """The file's top-level mapping and each key path's line; every failure is a one-line ConfigError."""
+def database_path(config_path: Path | None, database: Path) -> Path:
+    """The database as the config names it: a relative path is relative to the config file's folder."""
+    if database.is_absolute() or config_path is None:
+        return database
+    return config_path.parent / database
+
+
+def read(
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | os._Environ[str] | None = None
+) -> tuple[Path, dict, dict[tuple, int]]:
+    """The config file's path (DEFAULT_PATH if none), its top-level mapping and each key path's line, ${VAR}
+    from ``environ`` (the process's if none); every failure is a one-line ConfigError."""
+    path = Path(path) if path is not None else DEFAULT_PATH
+    environ = os.environ if environ is None else environ
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from exc
-    return parse(text, path, environ)
+    return (path, *parse(text, path, environ))
 
 
 def parse(text: str, path: Path, environ: dict[str, str] | os._Environ[str]) -> tuple[dict, dict[tuple, int]]:

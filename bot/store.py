@@ -129,14 +129,14 @@ class Store:
         is missing or needs migrating goes through ``open``, which creates or migrates it."""
         path = Path(path)
         if path.is_file():
-            conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            store = cls(_Rows(sqlite3.connect(str(path), timeout=30, isolation_level=None)), path)  # type: ignore[arg-type]
             try:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                current = store.schema_version() == SCHEMA_VERSION
             except sqlite3.DatabaseError:
-                row = None
-            if row and int(row[0]) == SCHEMA_VERSION:
-                return cls(_Rows(conn), path)  # type: ignore[arg-type]
-            conn.close()
+                current = False
+            if current:
+                return store
+            store.close()
         return cls.open(path)
 
     def reader(self) -> Store:

@@ -50,7 +50,7 @@ _XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9
 
 def _fast(content: bytes, url: str, charset: str | None) -> ParsedFeed | None:
     """The feed's entries through fastfeedparser, or None when feedparser must read it (see the docstring)."""
-    if not (_utf8(charset) if charset else True):
+    if charset and not _utf8(charset):
         return None
     declared = _XML_DECLARATION.match(content[:200])
     if (declared and not _utf8(declared.group(1).decode("ascii"))) or content.startswith((b"\xff\xfe", b"\xfe\xff")):
