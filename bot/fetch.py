@@ -17,6 +17,7 @@ fail, which httpx handles by defining a stub ``httpx.main``; nothing else change
 from __future__ import annotations
 
 import asyncio
+import ssl
 import sys
 import time
 from collections import defaultdict
@@ -85,7 +86,7 @@ class Fetcher:
         self._clients: dict[tuple[str | None, str], httpx.AsyncClient] = {}  # oldest use first
         self._busy: dict[tuple[str | None, str], int] = defaultdict(int)
         self._max_clients = max(64, 2 * settings.concurrency)
-        self._ssl = httpx.create_ssl_context()  # built once: loading the CA bundle per client is slow
+        self._ssl: ssl.SSLContext | None = None  # see ``_tls``
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
 
@@ -102,6 +103,14 @@ class Fetcher:
             if i % 50 == 0:
                 await asyncio.sleep(0)
 
+    def _tls(self) -> ssl.SSLContext:
+        """One TLS context for every client, built at the first https request or proxy: loading the CA bundle
+        takes ~55 ms, which a cycle of plain-http sources need not pay. httpx's: certifi's bundle, or the one
+        ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` names (a private CA, an inspecting proxy)."""
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
     def _client(self, proxy: str | None, host: str) -> httpx.AsyncClient:
         key = (proxy, host)
         client = self._clients.pop(key, None)
@@ -109,8 +118,8 @@ class Fetcher:
             s = self.settings
             client = httpx.AsyncClient(
                 proxy=proxy,
-                transport=None if proxy else AiohttpTransport(self._ssl, s.per_host + 2),
-                verify=self._ssl,
+                transport=None if proxy else AiohttpTransport(self._tls, s.per_host + 2),
+                verify=self._tls() if proxy else True,  # True: unused, the transport asks ``_tls`` itself
                 follow_redirects=True,
                 max_redirects=s.max_redirects,
                 timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),

@@ -11,7 +11,7 @@ that hangs up as a connect timeout, so the few lines are ours, with aiohttp's er
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 
 import aiohttp
@@ -68,15 +68,15 @@ class _Body(httpx.AsyncByteStream):
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """One aiohttp session (and its connection pool) per transport; httpx's client owns its lifetime."""
 
-    def __init__(self, ssl_context: ssl.SSLContext, max_connections: int) -> None:
-        self._ssl = ssl_context
+    def __init__(self, tls: Callable[[], ssl.SSLContext], max_connections: int) -> None:
+        self._tls = tls  # called at each https request only (building a context loads the CA bundle)
         self._max = max_connections
         self._session: aiohttp.ClientSession | None = None  # built on first use, inside the running loop
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=self._ssl, limit=self._max, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(limit=self._max, ttl_dns_cache=300),
                 cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
                 trust_env=False,  # proxies are httpx's, chosen per source
                 auto_decompress=False,  # httpx decodes
@@ -95,6 +95,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 str(request.url),
                 headers=list(request.headers.multi_items()),
                 allow_redirects=False,  # httpx follows them, counting and checking each hop
+                ssl=self._tls() if request.url.scheme == "https" else True,  # True: aiohttp's default, unused
                 timeout=aiohttp.ClientTimeout(sock_connect=timeout.get("connect"), sock_read=timeout.get("read")),
             )
         return httpx.Response(

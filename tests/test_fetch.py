@@ -209,7 +209,7 @@ def test_transport_refuses_a_request_body_instead_of_dropping_it(server):
     from bot.transport import AiohttpTransport
 
     async def go():
-        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context(), 2)) as client:
+        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context, 2)) as client:
             with pytest.raises(httpx.UnsupportedProtocol, match="GET and HEAD only"):
                 await client.post(server.url("/feed.xml"), content=b"x")
             response = await client.get(server.url("/feed.xml"))
@@ -224,8 +224,61 @@ def test_transport_reports_the_servers_http_version_and_reason(raw_server):
     from bot.transport import AiohttpTransport
 
     async def go():
-        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context(), 2)) as client:
+        async with httpx.AsyncClient(transport=AiohttpTransport(httpx.create_ssl_context, 2)) as client:
             return await client.get(_raw_url(raw_server, "/http10"))
 
     response = asyncio.run(go())
     assert (response.http_version, response.reason_phrase, response.content) == ("HTTP/1.0", "Fine", b"<rss>")
+
+
+# TLS: a loopback HTTPS server with a certificate from a throwaway CA (trustme).
+@pytest.fixture
+def tls_server(tmp_path):
+    import http.server
+    import ssl
+    import threading
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<rss><channel><title>tls</title></channel></rss>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as srv:
+        srv.socket = context.wrap_socket(srv.socket, server_side=True)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        yield f"https://127.0.0.1:{srv.server_address[1]}/feed.xml", tmp_path / "ca.pem"
+        srv.shutdown()
+
+
+def test_https_certificate_is_checked(tls_server, monkeypatch):
+    """A certificate no trusted CA signed is refused, in one line that says so."""
+    url, _ = tls_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with pytest.raises(FetchError) as caught:
+        fetch(url, timeout=5)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("cannot connect") and "certificate verify failed" in message
+
+
+def test_https_with_a_private_ca_from_ssl_cert_file(tls_server, monkeypatch):
+    """SSL_CERT_FILE names the CA bundle (a private CA, an inspecting proxy), and the body comes over TLS."""
+    url, ca = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    response = fetch(url, timeout=5)
+    assert response.status == 200 and response.content.startswith(b"<rss><channel><title>tls")
