@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from bot.commands import query
 from bot.config import Config
 from bot.deliver.console import clean, print_alerts, print_joined
 from bot.fetch import FetchStats
@@ -82,6 +81,8 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
     try:
         results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json, stats=stats)
         alerts: list[Alert] = [alert for result in results for alert in result.alerts]
+        if alerts:
+            from bot.commands import query  # a cycle of 304s has nothing to look up
         for alert in alerts:  # the copies that arrived in the same cycle, from any source
             alert.also = query.also(store, alert.story_id, alert.article_id) if alert.story_id else []
         joined = _joined_earlier_stories(store, results, {a.story_id for a in alerts})
@@ -104,6 +105,10 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
 
 def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now: set) -> list[dict]:
     """Republications of stories alerted in an earlier cycle: no new alert, but worth a line."""
+    if not any(result.joined for result in results):
+        return []
+    from bot.commands import query
+
     out = []
     for result in results:
         for story_id, source, url in result.joined:
