@@ -217,7 +217,7 @@ def generate(path: Path, count: int) -> None:
                     now = datetime.fromtimestamp(item.seen, UTC)
                     store_module.utcnow = lambda now=now: now  # the bot's clock when it stored this one
                     fresh = now - article.published <= max_age
-                    store.add_article(article, found.matches, fresh, snippet, "page", found.fingerprint)
+                    store.add_article(article, found.matches, fresh, snippet, "page", fingerprint=found.fingerprint)
             done = (k + 1) * TRANSACTION
             if k % 40 == 0 or done >= count:
                 rate = min(done, count) / (time.perf_counter() - started)

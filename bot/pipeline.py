@@ -283,7 +283,7 @@ class Pipeline:
         article, matches = item.article, item.digest.matches
         fresh = self._fresh(article.published, source)
         stored = self.store.add_article(
-            article, matches, fresh, _snippet(article, matches), item.origin, item.digest.fingerprint
+            article, matches, fresh, _snippet(article, matches), item.origin, fingerprint=item.digest.fingerprint
         )
         if stored.alert is not None:
             self.store.enqueue(stored.alert.id, self._channels_for(stored.alert))

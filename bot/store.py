@@ -248,19 +248,19 @@ class Store:
         fresh: bool,
         snippet: str = "",
         origin: str = "page",
-        fingerprint: stories.Fingerprint | bool | None = True,
+        *,
+        fingerprint: stories.Fingerprint | None,
     ) -> Stored:
         """Store a new article in its story, and its alert for any keyword group the story has not alerted
         yet. Call inside ``transaction()``; the alert is written in the same transaction as the article.
-        ``fingerprint``: computed already (by a worker process), or True to compute it here."""
+        ``fingerprint``: ``stories.fingerprint(article.text)``, computed by the caller (in a worker process,
+        off the writer thread); None for a text too short to tell a story by, which then starts its own."""
         existing = self.known([article.canonical_url, *article.aliases])
         if existing is not None:
             for url in (article.canonical_url, *article.aliases):
                 self.add_alias(existing, url)
             return Stored(existing, None, new=False)
         now = iso(utcnow())
-        if fingerprint is True:
-            fingerprint = stories.fingerprint(article.text)
         story_id = self._similar_story(fingerprint) if fingerprint else None
         joined = story_id is not None
         if joined:

@@ -9,6 +9,7 @@ from bot.commands import query
 from bot.errors import QueryError
 from bot.models import Article, Match
 from bot.store import Store
+from bot.stories import fingerprint
 
 
 def report(n: int, extra: str = "") -> str:
@@ -20,7 +21,8 @@ def add(store: Store, n: int, text: str, keywords: tuple[str, ...] = (), source:
     article = Article(source=source, url=f"https://x.example/{n}", canonical_url=f"https://x.example/{n}",
                       title=f"title {n}", text=text)  # fmt: skip
     with store.transaction():
-        return store.add_article(article, [Match(k, k, k, 0, 1) for k in keywords], fresh=True).story_id
+        matches = [Match(k, k, k, 0, 1) for k in keywords]
+        return store.add_article(article, matches, fresh=True, fingerprint=fingerprint(text)).story_id
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import sqlite_utils
 from bot import schema
 from bot.models import Article, Match
 from bot.store import Store
+from bot.stories import fingerprint
 
 TEXT = " ".join(f"word{i} of the long report on the water station in the eastern countryside" for i in range(40))
 
@@ -49,7 +50,8 @@ def test_v1_database_migrates_in_place(tmp_path):
     copy = Article(source="T", url="https://y.example/1", canonical_url="https://y.example/1", title="other",
                    text=TEXT + "1")  # fmt: skip
     with store.transaction():
-        stored = store.add_article(copy, [Match("Deir ez-Zor", "Deir ez-Zor", "Deir ez-Zor", 0, 11)], fresh=True)
+        matches = [Match("Deir ez-Zor", "Deir ez-Zor", "Deir ez-Zor", 0, 11)]
+        stored = store.add_article(copy, matches, fresh=True, fingerprint=fingerprint(copy.text))
     assert stored.joined and stored.story_id == stories[0][0] and stored.alert is None
     store.close()
     assert Store.open(path).schema_version() == schema.SCHEMA_VERSION  # opening again is a no-op
@@ -74,7 +76,7 @@ def test_alert_and_article_are_one_transaction(tmp_path):
     article = Article(source="S", url="https://x.example/a", canonical_url="https://x.example/a", title="t", text=TEXT)
     try:
         with store.transaction():
-            store.add_article(article, [Match("K", "k", "k", 0, 1)], fresh=True)
+            store.add_article(article, [Match("K", "k", "k", 0, 1)], fresh=True, fingerprint=fingerprint(TEXT))
             raise RuntimeError("crash between storing and committing")
     except RuntimeError:
         pass
