@@ -248,3 +248,29 @@ def test_stats_count_what_the_server_saw(site, write_config, cli):
     assert stats["requests"] == len(site.statuses) == len(SOURCES)
     assert stats["not_modified"] == len(SOURCES) and stats["failed"] == 0 and stats["bytes"] == 0
     assert 0 <= stats["loop_stall_p99_ms"] <= stats["loop_stall_max_ms"]
+
+
+def test_collector_is_tuned_during_a_cycle_and_restored_after(site, write_config):
+    """Young collections are spaced out and the config frozen out of full collections only while a cycle runs:
+    the process (a test runner, the service between cycles) gets Python's collector back as it was."""
+    import asyncio
+    import gc
+
+    from bot.config import load
+    from bot.cycle import cycle
+    from bot.store import Store
+
+    config = load(write_config([source(site, "Euphrates feed")], workers=0))
+    store = Store.open(config.database_path)
+    before, during = gc.get_threshold(), []
+    try:
+        results = asyncio.run(
+            cycle(config, store, lambda _: during.append((gc.get_threshold(), gc.get_freeze_count())))
+        )
+    finally:
+        store.close()
+    assert results and not results[0].error
+    ((threshold, frozen),) = during
+    assert threshold[0] > before[0] and threshold[1:] == before[1:]
+    assert frozen > 0  # the config and everything loaded before the cycle
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
