@@ -80,12 +80,8 @@ def _utf8(name: str) -> bool:
 
 def _fast_entry(item, feed_url: str) -> Entry | None:
     link = _link(item)
-    if not link:
-        return None
-    contents = [block.get("value", "") for block in item.get("content", []) or []]
     published = parse_date(item.get("published") or item.get("updated"))
-    return _make_entry(urljoin(feed_url, link), item.get("title", ""), item.get("description", ""), contents,
-                       published)  # fmt: skip
+    return _make_entry(item, link and urljoin(feed_url, link), item.get("description", ""), published)
 
 
 def _feedparser(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
@@ -122,24 +118,24 @@ def _problem(parsed) -> str:
 
 
 def _entry(item, feed_url: str) -> Entry | None:
-    link = _link(item)
+    published = from_struct(dict.get(item, "published_parsed") or dict.get(item, "updated_parsed"))  # no alias
+    return _make_entry(item, _link(item), item.get("summary", ""), published)
+
+
+def _make_entry(item, link: str | None, summary: str, published) -> Entry | None:
+    """An entry from either library's item: both name the title ``title`` and the full-text blocks ``content``;
+    the summary, the date and the link's resolution differ, so the caller gives those. None without a link."""
     if not link:
         return None
-    contents = [block.get("value", "") for block in item.get("content", []) or []]
-    published = from_struct(dict.get(item, "published_parsed") or dict.get(item, "updated_parsed"))  # no alias
-    return _make_entry(link, item.get("title", ""), item.get("summary", ""), contents, published)
-
-
-def _make_entry(link: str, title: str, summary: str, contents: list[str], published) -> Entry:
     summary = _text(summary)
     content = ""
-    for block in contents:
-        value = _text(block)
+    for block in item.get("content", []) or []:
+        value = _text(block.get("value", ""))
         if len(value) > len(content):
             content = value
     if len(content) < FULL_CONTENT_CHARS or len(content) <= len(summary):
         content = ""
-    title = _text(title).replace("\n", " ")
+    title = _text(item.get("title", "")).replace("\n", " ")
     return Entry(url=link, title=title, summary=summary, content=content, published=published)
 
 
