@@ -334,10 +334,11 @@ def _collector() -> Iterator[None]:
     A request leaves ~60 container objects (httpx's and aiohttp's request state, coroutines, futures) that
     die by reference counting, yet Python's default young collection every 700 allocations walked the ones
     still in flight ~80 times per 1,000 requests, ~8 middle and an occasional full collection on top:
-    ~130-190 ms of CPU per 1,000 304s, up to 10% of the cycle, and a full collection walked every object
-    of the config (56 ms at 1,000 sources, more at 5,000, all of it a stall of the loop). So: what is alive
-    when the pipeline starts (config, modules) lives as long as it and is frozen out of collections, and
-    young collections run every 10,000 allocations (bench/README.md has the figures)."""
+    ~130-190 ms of CPU per 1,000 304s, up to 10% of the cycle. A full collection (56 ms in a cycle of 1,000
+    sources, all of it a stall of the loop) also walks every object of the config: 45-50 ms for that alone at
+    5,000 sources. So: what is alive when the pipeline starts (config, modules) lives as long as it and is
+    frozen out of collections, and young collections run every 10,000 allocations (bench/README.md has the
+    figures)."""
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(_GC_YOUNG, *threshold[1:])
