@@ -14,46 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from lxml.cssselect import CSSSelector
-
 from bot.dedupe import canonical_url, same_site, trusted_canonical
+from bot.extract.body import main_text
 from bot.extract.dates import parse_date
-from bot.extract.html import (
-    Element,
-    block_text,
-    first,
-    inline_text,
-    inside,
-    metas,
-    parse,
-    strip_chrome,
-    stripped_length,
-    text_length,
-)
+from bot.extract.html import Element, first, inline_text, inside, metas, parse, strip_chrome
 from bot.extract.lang import guess_lang
 from bot.models import Entry
-
-# Containers that hold the article body in common CMSs (WordPress themes, Drupal, news platforms).
-_BODY_SELECTORS = (
-    "[itemprop=articleBody]", ".entry-content", ".post-content", ".article-body", ".article-content",
-    ".article__body", ".story-body", ".post-body", ".td-post-content", ".single-content",
-    ".field-name-body", ".content-body", "#article-body", ".news-content", ".news-body", ".article-text",
-    ".text-body",
-)  # fmt: skip
-_BODY_SELECTOR = CSSSelector(", ".join(_BODY_SELECTORS))  # one tree walk finds every candidate
-
-
-def _matches(tag: Element, selector: str) -> bool:
-    """``tag`` against one of the simple selectors above: [attr=value], .class or #id."""
-    if selector.startswith("."):
-        return selector[1:] in (tag.get("class") or "").split()
-    if selector.startswith("#"):
-        return tag.get("id") == selector[1:]
-    attr, _, value = selector.strip("[]").partition("=")
-    return tag.get(attr) == value
-
-
-_MIN_BODY = 120  # characters: below this a candidate container is a teaser, not a body
 
 _NOT_ARTICLE_PATH = re.compile(
     r"/(tag|tags|category|categories|cat|author|authors|page|section|sections|topic|topics|search|"
@@ -85,12 +51,7 @@ def extract_article(markup: str, url: str) -> PageArticle:
     published = _published(root, meta)
     lang = _lang_attr(root)
     title = _title(root, meta)
-    strip_chrome(root)
-    body = _body_root(root)
-    if not title:
-        h1 = next(body.iter("h1"), None)
-        title = inline_text(h1) if h1 is not None else ""
-    text = block_text(body)
+    text = main_text(root, markup, url)
     if title and text.startswith(title):
         text = text[len(title) :].lstrip("\n")
     return PageArticle(title=title, text=text, published=published, canonical=canonical,
@@ -162,42 +123,6 @@ def _jsonld_date(text: str) -> str | None:
 def _lang_attr(root: Element) -> str | None:
     lang = (root.get("lang") or "").strip().lower()
     return lang.split("-")[0] or None if lang else None
-
-
-def _body_root(root: Element) -> Element:
-    """The element that holds the article's own text."""
-    matched = [(t, text_length(t)) for t in _BODY_SELECTOR(root)]
-    for selector in _BODY_SELECTORS:  # the selectors' order decides
-        found = [t for t, length in matched if length >= _MIN_BODY and _matches(t, selector)]
-        if len(found) == 1:
-            return found[0]
-    articles = [t for t in root.iter("article") if text_length(t) >= _MIN_BODY]
-    if len(articles) == 1:
-        return articles[0]
-    densest = _densest(root)
-    if densest is not None:
-        return densest
-    main = next(root.iter("main"), None)
-    return main if main is not None else next(root.iter("body"), root)
-
-
-def _densest(root: Element) -> Element | None:
-    """Readability's core idea: the container whose paragraphs carry the most text."""
-    scores: dict[Element, float] = {}
-    for p in root.iter("p", "pre", "blockquote"):
-        pieces = list(p.itertext())  # one walk for both the length and the commas
-        text = "".join(pieces)
-        length = stripped_length(pieces)
-        if length < 25:
-            continue
-        weight = length + 10 * text.count(",") + 10 * text.count("،")
-        parent = p.getparent()
-        for container, share in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
-            if container is not None:
-                scores[container] = scores.get(container, 0.0) + weight * share
-    if not scores:
-        return None
-    return max(scores, key=scores.__getitem__)
 
 
 # ------------------------------------------------------------------------------------------ listings
