@@ -123,7 +123,9 @@ class Workers:
         # forkserver: workers fork from a clean single-threaded server, never from this process's threads
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
-            context.set_forkserver_preload(["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match"])
+            context.set_forkserver_preload(
+                ["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match", "trafilatura", "readability"]
+            )
         pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
         pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
         with self._lock:

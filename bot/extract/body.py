@@ -150,4 +150,3 @@ def _densest(root: Element) -> Element | None:
     if not scores:
         return None
     return max(scores, key=scores.__getitem__)
-

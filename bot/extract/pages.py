@@ -1,9 +1,8 @@
-"""HTML pages: the article links of a listing page, and the article's own title and text.
+"""HTML pages: the article links of a listing page, and the article's own title, date and text.
 
-Measured against trafilatura (bench/extract.py, bench/README.md): both keep every body paragraph and
-no keyword-bearing chrome on our fixtures. We keep these rules because the listing-page heuristics need
-the same chrome model; on lxml's tree they are also the faster of the two. bench/extract.py keeps the
-comparison honest.
+One lxml parse serves the metadata (title, date, rel=canonical, language) and then the main text
+(bot/extract/body.py). Listing pages keep our own chrome model (bot/extract/html.py): no library
+finds a listing's article links.
 """
 
 from __future__ import annotations
