@@ -45,7 +45,7 @@ def main_text(root: Element, markup: str, url: str) -> str:
     rules = own_rules(root)
     if similarity(engine, rules) >= AGREE:
         return engine
-    readings = [engine, rules, _readability(markup, url)]
+    readings = [engine, rules, _readability(markup)]
     return medoid(readings)
 
 
@@ -88,11 +88,11 @@ def _trafilatura(root: Element, url: str) -> str:
     return trafilatura.extract(root, url=url, favor_precision=True, include_comments=False) or ""
 
 
-def _readability(markup: str, url: str) -> str:
+def _readability(markup: str) -> str:
     from readability import Document
 
-    try:
-        summary = Document(markup, url=url).summary(html_partial=True)
+    try:  # no url: it would only make the links absolute, half of readability's time
+        summary = Document(markup).summary(html_partial=True)
     except Exception:  # readability raises its own Unparseable and lxml's errors on hopeless markup
         return ""
     return block_text(parse(summary)) if summary.strip() else ""
