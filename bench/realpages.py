@@ -1,6 +1,6 @@
 """Main text on real pages: wirewatch's extractor against trafilatura and readability-lxml.
 
-Run by hand: ``.venv/bin/python bench/realpages.py [--only wirewatch] [--worst 15] [--save preds.json]``.
+Run by hand: ``.venv/bin/python bench/realpages.py [--only wirewatch] [--ablation] [--worst 15] [--save P]``.
 Needs ``pip install readability-lxml`` for its anchor row (trafilatura is a runtime dependency).
 
 The pages are ../shared/realpages: 181 real news and blog pages whose bodies people labelled (the
@@ -22,7 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.extract import body
 from bot.extract.encoding import decode
+from bot.extract.html import parse
 from bot.extract.pages import extract_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +59,32 @@ EXTRACTORS: dict[str, Callable[[str, str], str]] = {
 }
 
 
+def _without_containers(markup: str, url: str) -> str:
+    """The ensemble with our rules reduced to chrome stripping and paragraph density."""
+    saved = body._BODY_SELECTORS
+    body._BODY_SELECTORS = ()
+    try:
+        return body.main_text(parse(markup), markup, url)
+    finally:
+        body._BODY_SELECTORS = saved
+
+
+def _two_voters(markup: str, url: str) -> str:
+    """trafilatura and readability only: without a third reading, the longer of two that disagree."""
+    engine = body._trafilatura(parse(markup), url)
+    other = body._readability(markup)
+    return engine if body.similarity(engine, other) >= body.AGREE or len(engine) >= len(other) else other
+
+
+# What each part of bot/extract/body.py adds: every rule has to earn its place (--ablation).
+ABLATIONS: dict[str, Callable[[str, str], str]] = {
+    "trafilatura precision alone (our engine call)": lambda markup, url: body._trafilatura(parse(markup), url),
+    "our rules alone": lambda markup, url: body.own_rules(parse(markup)),
+    "trafilatura + readability, the longer": _two_voters,
+    "ensemble, our rules without CMS containers": _without_containers,
+}
+
+
 def load_pages(folder: Path = REALPAGES) -> dict[str, tuple[str, str, str]]:
     """id -> (markup, url, labelled body)."""
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
@@ -68,7 +96,7 @@ def load_pages(folder: Path = REALPAGES) -> dict[str, tuple[str, str, str]]:
 
 
 def run(name: str, pages: dict[str, tuple[str, str, str]]) -> tuple[dict[str, str], list[float]]:
-    extractor = EXTRACTORS[name]
+    extractor = EXTRACTORS.get(name) or ABLATIONS[name]
     out, times = {}, []
     for key, (markup, url, _) in pages.items():
         start = time.perf_counter()
@@ -82,11 +110,13 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=list(EXTRACTORS), help="run only these extractors")
     parser.add_argument("--worst", type=int, default=15, help="pages where wirewatch is furthest behind")
     parser.add_argument("--save", type=Path, help="write wirewatch's predictions in score.py's format")
+    parser.add_argument("--ablation", action="store_true", help="also score the ensemble's parts alone")
     args = parser.parse_args()
     scorer = _scorer()
     pages = load_pages()
     truth = {key: {"articleBody": body, "url": url} for key, (_, url, body) in pages.items()}
     names = args.only or list(EXTRACTORS)
+    names += list(ABLATIONS) if args.ablation else []
     results = {}
     print(f"{len(pages)} pages from {REALPAGES}\n")
     print("| extractor | F1 | precision | recall | ms/page (median) | ms/page (mean) | pages < half the body |")
@@ -102,7 +132,7 @@ def main() -> None:
         if name == "wirewatch" and args.save:
             args.save.write_text(json.dumps(preds, ensure_ascii=False), encoding="utf-8")
     if "wirewatch" in results and args.worst:
-        others = [n for n in names if n != "wirewatch"]
+        others = [n for n in names if n in EXTRACTORS and n != "wirewatch"]
         print(f"\nPages where wirewatch is furthest behind{' the best of ' + ', '.join(others) if others else ''}:")
         print("| page | wirewatch P / R | best other P / R | url |")
         print("|---|---|---|---|")
