@@ -59,16 +59,6 @@ EXTRACTORS: dict[str, Callable[[str, str], str]] = {
 }
 
 
-def _without_containers(markup: str, url: str) -> str:
-    """The ensemble with our rules reduced to chrome stripping and paragraph density."""
-    saved = body._BODY_SELECTORS
-    body._BODY_SELECTORS = ()
-    try:
-        return body.main_text(parse(markup), markup, url)
-    finally:
-        body._BODY_SELECTORS = saved
-
-
 def _two_voters(markup: str, url: str) -> str:
     """trafilatura and readability only: without a third reading, the longer of two that disagree."""
     engine = body._trafilatura(parse(markup), url)
@@ -81,7 +71,6 @@ ABLATIONS: dict[str, Callable[[str, str], str]] = {
     "trafilatura precision alone (our engine call)": lambda markup, url: body._trafilatura(parse(markup), url),
     "our rules alone": lambda markup, url: body.own_rules(parse(markup)),
     "trafilatura + readability, the longer": _two_voters,
-    "ensemble, our rules without CMS containers": _without_containers,
 }
 
 
