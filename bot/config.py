@@ -155,14 +155,31 @@ class Channel(_Model):
         return f"{self.kind}:{self.target}"
 
 
+_LISTEN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+
+
+def _listen(value: str) -> str:
+    match = _LISTEN.match(value.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ValueError(f'"{value}" is not host:port (e.g. 127.0.0.1:3000)')
+    return value.strip()
+
+
 class SlackConfig(_Model):
     bot_token: SecretStr
-    app_token: SecretStr | None = None
+    app_token: SecretStr | None = None  # Socket Mode when set; HTTP mode (Bolt on ``listen``) otherwise
     signing_secret: SecretStr | None = None
     api_url: str = "https://slack.com/api/"
+    listen: str = "127.0.0.1:3000"
     admins: list[str] = []
 
     _check_url = field_validator("api_url")(classmethod(lambda cls, v: _http_url(v)))
+    _check_listen = field_validator("listen")(classmethod(lambda cls, v: _listen(v)))
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
 
 class MatrixConfig(_Model):
@@ -182,6 +199,7 @@ class Config(_Model):
     every: Duration = 600.0
     max_age: Duration = 7 * 86400.0
     channels: list[Channel] = []
+    digest_after: int = Field(10, ge=1, le=1000)  # more alerts than this for one channel in one drain: a digest
     slack: SlackConfig | None = None
     matrix: MatrixConfig | None = None
     user_agent: NonEmpty = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"

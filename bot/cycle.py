@@ -86,9 +86,14 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
         for alert in alerts:  # the copies that arrived in the same cycle, from any source
             alert.also = query.also(store, alert.story_id, alert.article_id) if alert.story_id else []
         joined = _joined_earlier_stories(store, results, {a.story_id for a in alerts})
+        drained = deliver(config, store)
     finally:
         store.close()
     report(results)
+    if drained:
+        from bot.deliver.chats import report as report_delivery
+
+        report_delivery(drained)
     print_alerts(alerts, as_json=as_json)
     if joined and not as_json:
         print_joined(joined)
@@ -101,6 +106,15 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
             file=sys.stderr,
         )
     return results
+
+
+def deliver(config: Config, store: Store) -> list:
+    """The outbox of every configured chat channel drained once (nothing to do without channels)."""
+    if not config.channels:
+        return []
+    from bot.deliver.chats import drain_all
+
+    return asyncio.run(drain_all(config, store))
 
 
 def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now: set) -> list[dict]:

@@ -9,7 +9,7 @@ edge and re-raised ``from`` the original, so callers only ever catch ``Wirewatch
     │   └── NotModified  a conditional GET answered 304: not a failure, nothing to parse
     ├── ExtractError     a fetched body could not be turned into entries or an article
     ├── QueryError       a user's query (search, recent) cannot be run
-    └── DeliveryError    a chat API refused or failed to take an alert
+    └── DeliveryError    a chat API refused or failed to take an alert (its scope: what to retry or fail)
 """
 
 from __future__ import annotations
@@ -42,4 +42,17 @@ class QueryError(WirewatchError):
 
 
 class DeliveryError(WirewatchError):
-    pass
+    """A chat API refused or failed to take a message. ``scope`` says what the failure covers, and so
+    what the outbox does with it:
+
+    - ``transient``: network error, timeout, 5xx: retry this message with backoff;
+    - ``rate``: rate limited; retry after ``retry_after`` seconds;
+    - ``message``: this message was refused (too long, malformed): mark it failed, go on;
+    - ``channel``: the channel is gone or the bot is not in it: mark the channel's messages failed;
+    - ``token``: the token is revoked or invalid: mark every message of this chat failed.
+    """
+
+    def __init__(self, message: str, scope: str = "transient", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.scope = scope
+        self.retry_after = retry_after

@@ -292,6 +292,10 @@ class Pipeline:
             result.alerts.append(stored.alert)
         if stored.joined and stored.story_id is not None:
             result.joined.append((stored.story_id, article.source, article.url))
+            if self.config.channels:  # a reply in the thread of the story's alert, in the same transaction
+                from bot.deliver.outbox import enqueue_followups
+
+                enqueue_followups(self.store, stored.story_id, stored.article_id)
 
     def _update(self, update: tuple[int, Entry], source: Source, result: PollResult) -> None:
         """A feed's full text changed: store the new copy; alert only for a group new to its story."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -111,4 +111,20 @@ def save_fingerprint(db: sqlite_utils.Database, article_id: int, fingerprint) ->
     )
 
 
-MIGRATIONS = {1: v1, 2: v2}
+def v3(db: sqlite_utils.Database) -> None:
+    """Chat delivery: follow-ups in an alert's thread, and groups muted per channel."""
+    db.execute(
+        "CREATE TABLE followups (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, story_id INTEGER NOT NULL, "
+        "article_id INTEGER NOT NULL REFERENCES articles(id), status TEXT NOT NULL DEFAULT 'pending', "
+        "attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, receipt TEXT, created TEXT, sent_at TEXT, "
+        "UNIQUE (channel, article_id))"
+    )
+    db.execute("CREATE INDEX followups_pending ON followups (channel, status)")
+    db.execute(
+        "CREATE TABLE mutes (channel TEXT NOT NULL, keyword TEXT NOT NULL, until TEXT NOT NULL, by TEXT, "
+        "PRIMARY KEY (channel, keyword)) WITHOUT ROWID"
+    )
+    db.execute("ALTER TABLE deliveries ADD COLUMN failed_at TEXT")
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3}

@@ -1,0 +1,65 @@
+"""The configured chat channels, built by kind, and one drain of every outbox.
+
+Channel kinds register by name (``KINDS``): a new chat is one module with a channel class and one line
+here. ``wirewatch check`` drains once after its cycle; ``wirewatch run`` drains after every poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Channel, Config
+from bot.deliver.sender import Chat, Drained, Policy, Sender
+from bot.store import Store
+
+
+def _slack(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
+    from bot.deliver import slack
+
+    assert config.slack is not None  # the config's cross-checks demand the section
+    if "slack" not in clients:
+        clients["slack"] = slack.client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
+    return slack.SlackChannel(channel.id, channel.target, clients["slack"])
+
+
+KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack}
+
+
+def build(config: Config, clients: dict[str, Any] | None = None) -> list[Chat]:
+    """One chat per configured channel of a kind this wirewatch can deliver to."""
+    clients = {} if clients is None else clients
+    return [KINDS[channel.kind](config, channel, clients) for channel in config.channels if channel.kind in KINDS]
+
+
+async def drain_all(config: Config, store: Store, policy: Policy | None = None,
+                    only: str | None = None) -> list[Drained]:  # fmt: skip
+    """Every channel's outbox drained once, the channels side by side (each keeps its own pace)."""
+    clients: dict[str, Any] = {}
+    chats = [chat for chat in build(config, clients) if only is None or chat.id == only]
+    try:
+        return list(await asyncio.gather(*(Sender(store, chat, config.digest_after, policy).drain() for chat in chats)))
+    finally:
+        for client in clients.values():
+            session = getattr(client, "session", None)
+            if session is not None:
+                await session.close()
+
+
+def report(results: list[Drained], out=None) -> None:
+    """One line per channel that had something to do or to say, on stderr."""
+    out = out or sys.stderr
+    for result in results:
+        for error in result.errors:
+            print(f"wirewatch: delivery: {error}", file=out)
+        if result.sent or result.already or result.followups or result.left:
+            parts = [f"{result.sent} alert{'s' if result.sent != 1 else ''} sent"]
+            if result.already:
+                parts.append(f"{result.already} found already posted")
+            if result.followups:
+                parts.append(f"{result.followups} thread repl{'ies' if result.followups != 1 else 'y'}")
+            if result.left:
+                parts.append(f"{result.left} still pending")
+            print(f"wirewatch: delivery: {result.channel}: {', '.join(parts)}.", file=out)

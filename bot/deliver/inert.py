@@ -1,0 +1,67 @@
+"""Scraped text made inert before any chat sees it: no mention, no link, nothing invisible.
+
+A headline or a snippet is written by whoever runs the site, or by whoever broke into it. In a chat
+message it could ping a whole channel (``@channel``, ``@room``), smuggle a link, or hide either behind
+invisible characters, full-width look-alikes or direction overrides. So every piece of scraped text
+goes through ``inert`` first, whatever the chat: Unicode compatibility forms are folded (``＠`` is
+``@``, ``ｈｔｔｐ`` is ``http``), invisible and control characters are dropped, then what could still
+act is defanged the way analysts defang indicators: ``hxxps://evil[.]example``, ``＠channel``. Each chat's
+renderer then escapes its own markup (bot/deliver/slack.py for mrkdwn, the Matrix renderer for HTML).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Fillers that render as nothing although Unicode does not class them as format characters.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180e")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,30}):(//)?(?=\S)")
+# A host name: labels of letters, digits or hyphens, dot-separated, ending in a label of letters.
+_HOST = re.compile(r"(?<![\w.-])(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])")
+
+
+def _visible(char: str) -> bool:
+    if char in _FILLERS:
+        return False
+    category = unicodedata.category(char)
+    # Cf: zero-width space/joiners, direction marks, overrides and isolates, soft hyphen, BOM, tag chars;
+    # Cc: controls; Co/Cn: private use and unassigned (no font shows them, a parser might)
+    return category not in ("Cf", "Cc", "Co", "Cn") and not 0xFE00 <= ord(char) <= 0xFE0F
+
+
+def plain(text: str | None) -> str:
+    """One line: compatibility forms folded, invisible characters dropped, whitespace folded."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    if not folded.isascii():
+        folded = "".join(char if char.isspace() or _visible(char) else "" for char in folded)
+    return " ".join(folded.split())
+
+
+def _scheme(match: re.Match) -> str:
+    scheme = match.group(1)
+    if scheme.lower() in ("http", "https"):
+        return scheme[0] + "xx" + scheme[3:] + ":" + (match.group(2) or "")
+    return f"{scheme}[:]{match.group(2) or ''}"
+
+
+def defang(text: str) -> str:
+    """``text`` (already ``plain``) with every link-like and mention-like piece disarmed."""
+    text = _SCHEME.sub(_scheme, text)
+    text = _HOST.sub(lambda m: m.group(0).replace(".", "[.]"), text)
+    return text.replace("@", "＠")
+
+
+def inert(text: str | None) -> str:
+    return defang(plain(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(0, limit - 1)]
+    space = head.rfind(" ")
+    if space > limit * 0.6:
+        head = head[:space]
+    return head.rstrip() + "…"
