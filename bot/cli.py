@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     story = sub.add_parser("story", parents=[common], help="one story: its keywords and every outlet that ran it")
     story.add_argument("story_id", metavar="ID", type=_positive, help="the story number (from recent or search)")
     story.add_argument("--json", action="store_true", help="the story as one JSON object")
+    status = sub.add_parser("status", parents=[common], help="the outbox per chat channel: pending, sent, failed")
+    status.add_argument("--json", action="store_true", help="one JSON object per channel")
+    redeliver = sub.add_parser("redeliver", parents=[common], help="send a channel's failed alerts again, now")
+    redeliver.add_argument(
+        "channel", metavar="CHANNEL", help="as `status` names it (slack:#alerts) or its target (#alerts)"
+    )
     sub.add_parser("validate", parents=[common], help="check the config file and say what it sets up")
     explain = sub.add_parser("explain", parents=[common], help="which keyword groups match a text or a URL, and why")
     explain.add_argument("target", metavar="TEXT_OR_URL", help="text to test, or an article URL to fetch and extract")
@@ -73,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
     command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
-               "validate": _validate, "demo": _demo, "explain": _explain, "story": _story}[args.command]  # fmt: skip
+               "validate": _validate, "demo": _demo, "explain": _explain, "story": _story, "status": _status,
+               "redeliver": _redeliver}[args.command]  # fmt: skip
     try:
         return command(args)
     except ConfigError as exc:
@@ -170,6 +177,51 @@ def _story(args) -> int:
         raise WirewatchError(f"no story {args.story_id}")
     print_stories([row], _STORY_COLUMNS, as_json=args.json)
     return EXIT_OK
+
+
+def _status(args) -> int:
+    from dataclasses import asdict
+
+    from bot.deliver import outbox
+    from bot.deliver.console import print_rows
+    from bot.store import Store
+
+    cfg = _config(args)
+    store = Store.open(cfg.database_path)
+    try:
+        rows = [asdict(state) for state in outbox.states(store, [c.id for c in cfg.channels])]
+    finally:
+        store.close()
+    columns = [("channel", "Channel"), ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"),
+               ("muted", "Muted"), ("oldest_pending", "Oldest pending"), ("last_error", "Last error")]  # fmt: skip
+    empty = "No chat channels configured, and nothing in the outbox." if not cfg.channels else "Nothing yet."
+    print_rows(rows, columns, as_json=args.json, empty=empty)
+    return EXIT_OK
+
+
+def _redeliver(args) -> int:
+    import asyncio
+
+    from bot.deliver import outbox
+    from bot.deliver.chats import drain_all, report
+    from bot.store import Store
+
+    cfg = _config(args)
+    wanted = args.channel.strip()
+    channel = next((c for c in cfg.channels if wanted in (c.id, c.target)), None)
+    if channel is None:
+        names = ", ".join(c.id for c in cfg.channels) or "none configured"
+        raise WirewatchError(f"no channel {wanted!r} in the config (channels: {names})")
+    store = Store.open(cfg.database_path)
+    try:
+        again = outbox.redeliver(store, channel.id)
+        print(f"{channel.id}: {again} failed alert{'s' if again != 1 else ''} pending again; sending now.",
+              file=sys.stderr)  # fmt: skip
+        results = asyncio.run(drain_all(cfg, store, only=channel.id))
+    finally:
+        store.close()
+    report(results)
+    return EXIT_ERROR if any(r.failed or r.left for r in results) else EXIT_OK
 
 
 def _validate(args) -> int:

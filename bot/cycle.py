@@ -113,8 +113,10 @@ def deliver(config: Config, store: Store) -> list:
     if not config.channels:
         return []
     from bot.deliver.chats import drain_all
+    from bot.deliver.sender import Policy
 
-    return asyncio.run(drain_all(config, store))
+    # a one-shot command retries briefly (0.5 s, then 1 s); what still fails waits in the outbox for the next run
+    return asyncio.run(drain_all(config, store, Policy(tries=3, backoff=0.5, max_wait=120)))
 
 
 def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now: set) -> list[dict]:

@@ -181,8 +181,10 @@ class Sender:
                 since = outbox.since(min((row.created or "" for row in rows), default="") or None)
                 try:  # the failed post may have landed: look before posting again
                     found = await self.chat.find(event, key, carried, since, thread)
-                except DeliveryError:
-                    found = {}
+                except DeliveryError as missed:  # unknown whether it landed: never guess, try next drain
+                    await self._failure(DeliveryError(f"{exc}; then cannot look in the channel: {missed}"), ids,
+                                        table, result)  # fmt: skip
+                    raise _Stop from missed
                 if found.keys() >= carried:
                     receipt = next(iter(found.values()))
                     outbox.mark_sent(self.store, table, ids, receipt)
