@@ -32,11 +32,12 @@ def mrkdwn(raw: str | None, limit: int = SECTION) -> str:
     """Scraped text as inert mrkdwn of at most ``limit`` characters (escapes included)."""
     text = inert(raw)
     budget = limit
-    while True:
+    while budget > 0:
         out = cut(text, budget).translate(_MRKDWN)
         if len(out) <= limit:
             return out
         budget -= len(out) - limit
+    return ""
 
 
 def safe_url(url: str) -> str | None:
@@ -85,7 +86,7 @@ def snippet(alert: Alert, limit: int = SECTION) -> str:
         if index >= 0:
             before, after = text[:index], text[index + len(spelling) :]
             room = max(0, limit - len(spelling) * 2 - 8) // 2
-            return f"{mrkdwn(before[-room:], room)}*{mrkdwn(spelling, 200)}*{mrkdwn(after, room)}"
+            return f"{mrkdwn(before[len(before) - room :], room)}*{mrkdwn(spelling, 200)}*{mrkdwn(after, room)}"
     return mrkdwn(text, limit)
 
 
