@@ -1,13 +1,15 @@
 """``wirewatch run``: every source on its own interval (APScheduler), until SIGINT/SIGTERM.
 
 One Fetcher (one connection pool) and one Store serve every job. A source that failed is retried with a
-capped exponential backoff instead of at its normal interval, so a dead site is not hammered. Chat
-listeners join here when the Slack and Matrix channels arrive.
+capped exponential backoff instead of at its normal interval, so a dead site is not hammered. The
+outbox is drained by one task, on its own database connection, at start (what a crash left) and after
+every poll that raised alerts; the Slack listener (Socket Mode or HTTP) answers /wirewatch meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -42,15 +44,49 @@ async def _serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    outbox = Store.open(config.database_path) if config.channels else None
+    wake = asyncio.Event()
     try:
-        async with running(config, store) as pipeline:
-            await _schedule(config, pipeline, stop)
+        async with running(config, store) as pipeline, _listening(config):
+            drainer = asyncio.create_task(_drain_forever(config, outbox, wake)) if outbox else None
+            try:
+                await _schedule(config, pipeline, stop, wake)
+            finally:
+                if drainer is not None:
+                    drainer.cancel()
     finally:
         store.close()
+        if outbox is not None:
+            outbox.close()
     print("wirewatch: stopped.", file=sys.stderr)
 
 
-async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event) -> None:
+def _listening(config: Config):
+    if config.slack is None:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from bot.commands.slack import listening
+
+    return listening(config)
+
+
+async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, every: float = 30.0) -> None:
+    """Drain every channel's outbox now, then whenever a poll raised alerts, and every ``every`` seconds
+    (retries of what a passing failure left pending)."""
+    from bot.deliver.chats import drain_all, report
+
+    while True:
+        wake.clear()
+        try:
+            report(await drain_all(config, store))
+        except Exception:  # a bug in delivery must not stop polling; it is logged with its traceback
+            log.exception("delivery failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), every)
+
+
+async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event) -> None:
     """Every source on its own timer (its interval, or the backoff after failures) until ``stop``."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -64,6 +100,8 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event) -> 
         if result.alerts and not config.channels:
             print_alerts(result.alerts)
             sys.stdout.flush()
+        if result.alerts or result.joined:
+            wake.set()
         errors = pipeline.reads.errors(source.name)
         delay = backoff(config.interval(source), errors)
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),

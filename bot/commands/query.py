@@ -38,7 +38,8 @@ def recent(store: Store, keyword: str | None = None, limit: int = 20, articles: 
     return _with_articles(store, rows) if articles else rows
 
 
-def search(store: Store, query: str, limit: int = 20, articles: bool = False) -> list[dict]:
+def search(store: Store, query: str, limit: int = 20, articles: bool = False,
+           marks: tuple[str, str] = ("[", "]")) -> list[dict]:  # fmt: skip
     """Full-text search (FTS5 syntax), one row per story, the story with the newest matching article first.
 
     Newest first, not best first (bm25), because that is what someone watching the news asks of a search (the
@@ -71,26 +72,27 @@ def search(store: Store, query: str, limit: int = 20, articles: bool = False) ->
         if row:
             rows.append(row)
             best.append(article_id)
-    snippets = _snippets(store, query, best)
+    snippets = _snippets(store, query, best, marks)
     for row, rowid in zip(rows, best, strict=True):
         row["snippet"] = snippets[rowid]
     return _with_articles(store, rows) if articles else rows
 
 
-def _snippets(store: Store, query: str, rowids: list[int]) -> dict[int, str]:
+def _snippets(store: Store, query: str, rowids: list[int], marks: tuple[str, str]) -> dict[int, str]:
     """snippet() of the shown articles only (it is costly). Each is looked up by rowid, with LIMIT 1 (else FTS5
     looks ahead for the next match, far off for a rare phrase), but for a prefix* query, which FTS5 would
     expand again at every lookup (5 ms for a common prefix): one pass over its matches then."""
-    column = "snippet(articles_fts, 1, '[', ']', ' … ', 16)"
+    column = "snippet(articles_fts, 1, ?, ?, ' … ', 16)"
     if "*" not in query:
         sql = f"SELECT {column} FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ? LIMIT 1"  # noqa: S608
-        return {rowid: store.db.execute(sql, [query, rowid]).fetchone()[0] for rowid in rowids}
-    marks = ",".join("?" * len(rowids))
+        return {rowid: store.db.execute(sql, [*marks, query, rowid]).fetchone()[0] for rowid in rowids}
+    places = ",".join("?" * len(rowids))
     sql = (  # +rowid: a filter on the pass, not a lookup per value
         f"SELECT rowid, {column} FROM articles_fts WHERE articles_fts MATCH ? "  # noqa: S608
-        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({marks}) LIMIT ?"
+        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({places}) LIMIT ?"
     )
-    return dict(store.db.execute(sql, [query, min(rowids), max(rowids), *rowids, len(rowids)])) if rowids else {}
+    params = [*marks, query, min(rowids), max(rowids), *rowids, len(rowids)]
+    return dict(store.db.execute(sql, params)) if rowids else {}
 
 
 def story(store: Store, story_id: int, members: bool = True) -> dict | None:

@@ -1,0 +1,225 @@
+"""The chat commands (``/wirewatch ...`` in Slack, ``!wirewatch ...`` in Matrix): parse, check, answer.
+
+Plain data in, plain data out: a ``Request`` (the words after the command, who asked, in which channel,
+whether they are an admin) becomes a ``Reply`` (a title, rows, a line of text). Each chat module only
+renders a Reply in its own markup, so both chats answer alike and this layer is tested without either.
+A bad command or argument gets a short usage reply, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.config import Config, parse_duration
+from bot.errors import QueryError
+from bot.store import Store, from_iso, utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Channel
+
+HIGHLIGHT = ("\ue000", "\ue001")  # search hits, marked with characters no page text keeps (bot.deliver.inert)
+
+USAGE = {
+    "recent": "recent [group] [N | 24h]: the latest alerted stories",
+    "search": 'search <query>: full-text search, newest first (words, "a phrase", AND / OR / NOT, prefix*)',
+    "story": "story <id>: one story and every outlet that ran it",
+    "sources": "sources: each source's last success, last error, articles and next poll",
+    "keywords": "keywords: the keyword groups, their terms, and what is muted here",
+    "mute": "mute <group> <duration>: no alerts of that group in this channel for a while (admins)",
+    "unmute": "unmute <group>: alerts of that group again in this channel (admins)",
+    "status": "status: the outbox of each chat channel",
+    "help": "help: this list",
+}
+
+
+@dataclass(slots=True)
+class Request:
+    text: str  # the words after the command
+    user: str
+    channel: str | None  # the outbox id of the configured channel the command came from (slack:#alerts), if any
+    is_admin: bool = False
+
+
+@dataclass(slots=True)
+class Reply:
+    kind: str  # stories | story | sources | keywords | status | help | done | refused | usage | empty
+    title: str
+    rows: list[dict] = field(default_factory=list)
+    text: str = ""
+
+
+def channel_for(config: Config, kind: str, *refs: str | None) -> Channel | None:
+    """The configured channel a command came from, by any of the ids or names the chat gave for it."""
+    wanted = {r.lower() for r in refs if r} | {"#" + r.lower() for r in refs if r and not r.startswith(("#", "!"))}
+    return next((c for c in config.channels if c.kind == kind and c.target.lower() in wanted), None)
+
+
+def handle(request: Request, config: Config, store: Store) -> Reply:
+    words = request.text.split()
+    name = words[0].lower() if words else "help"
+    args = request.text.strip()[len(words[0]) :].strip() if words else ""
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        return Reply("usage", f"Unknown command “{words[0][:40]}”.", text=_usage())
+    try:
+        return handler(args, request, config, store)
+    except QueryError as exc:
+        return Reply("usage", str(exc), text=USAGE[name])
+
+
+def _usage() -> str:
+    return "\n".join(USAGE.values())
+
+
+def _group(config: Config, text: str) -> str | None:
+    wanted = text.strip().casefold()
+    return next((k.name for k in config.keywords if k.name.casefold() == wanted), None)
+
+
+def _unknown_group(config: Config, text: str, name: str) -> Reply:
+    groups = ", ".join(k.name for k in config.keywords)
+    return Reply("usage", f"No keyword group named “{text[:60]}”.", text=f"{USAGE[name]}\nGroups: {groups}")
+
+
+_COUNT_OR_WINDOW = re.compile(r"^(\d+|\d+\s*[smhdw]|\d[\dsmhdw]*)$", re.IGNORECASE)
+
+
+def _recent(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.commands import query
+
+    words = args.split()
+    limit, window, said = 10, None, ""
+    if words and _COUNT_OR_WINDOW.match(words[-1]):
+        last = words.pop()
+        if last.isdigit():
+            limit = max(1, min(int(last), 50))
+        else:
+            try:
+                window, said = parse_duration(last), last
+            except ValueError:
+                return Reply("usage", f"“{last}” is neither a number nor a duration.", text=USAGE["recent"])
+    group = None
+    if words:
+        group = _group(config, " ".join(words))
+        if group is None:
+            return _unknown_group(config, " ".join(words), "recent")
+    rows = query.recent(store, group, limit=50 if window else limit)
+    if window:
+        since = utcnow() - timedelta(seconds=window)
+        rows = [r for r in rows if (from_iso(r["last_seen"]) or since) >= since][:50]
+    title = f"Latest alerts{' for ' + group if group else ''}{' in the last ' + said if window else ''}"
+    return Reply("stories" if rows else "empty", title, rows, "" if rows else "No alerts yet.")
+
+
+def _search(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.commands import query
+
+    if not args:
+        return Reply("usage", "What should I search for?", text=USAGE["search"])
+    rows = query.search(store, args, limit=10, marks=HIGHLIGHT)
+    if not rows:
+        return Reply("empty", f"Search: {args[:100]}", text="No article matches.")
+    return Reply("stories", f"Search: {args[:100]}", rows)
+
+
+def _story(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.commands import query
+
+    if not args.strip().isdigit():
+        return Reply("usage", "Which story? Give its number.", text=USAGE["story"])
+    row = query.story(store, int(args.strip()))
+    if row is None:
+        return Reply("empty", f"Story {args.strip()}", text=f"There is no story {args.strip()}.")
+    return Reply("story", f"Story {row['story']}", [row])
+
+
+def _sources(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.service import backoff
+
+    states = {s.name: s for s in store.sources()}
+    rows = []
+    for source in config.sources:
+        state = states.get(source.name)
+        next_poll = None
+        if state and state.last_poll:
+            delay = backoff(config.interval(source), state.errors)
+            next_poll = (from_iso(state.last_poll) + timedelta(seconds=delay)).isoformat(timespec="seconds")
+        rows.append({"name": source.name, "type": source.type, "last_ok": state.last_ok if state else None,
+                     "last_error": state.last_error if state and state.errors else None,
+                     "errors": state.errors if state else 0, "articles": state.articles if state else 0,
+                     "next_poll": next_poll})  # fmt: skip
+    return Reply("sources", f"{len(rows)} sources", rows)
+
+
+def _keywords(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.deliver.outbox import muted
+
+    silenced = muted(store, request.channel) if request.channel else {}
+    rows = [{"name": k.name, "terms": k.terms, "exact": k.exact, "require": k.require, "exclude": k.exclude,
+             "muted_until": silenced.get(k.name)} for k in config.keywords]  # fmt: skip
+    return Reply("keywords", f"{len(rows)} keyword groups", rows)
+
+
+def _admin_only(request: Request, name: str) -> Reply | None:
+    if not request.is_admin:
+        return Reply("refused", "Sorry, only the bot's admins can change that.",
+                     text=f"{name} is limited to the users listed as admins in the bot's config.")  # fmt: skip
+    if request.channel is None:
+        return Reply("refused", "This channel receives no alerts, so there is nothing to mute here.")
+    return None
+
+
+def _mute(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.deliver.outbox import mute
+
+    refused = _admin_only(request, "mute")
+    if refused:
+        return refused
+    words = args.split()
+    if len(words) < 2:
+        return Reply("usage", "Mute which group, and for how long?", text=USAGE["mute"])
+    try:
+        seconds = parse_duration(words[-1])
+    except ValueError:
+        return Reply("usage", f"“{words[-1][:20]}” is not a duration (e.g. 30m, 24h, 7d).", text=USAGE["mute"])
+    group = _group(config, " ".join(words[:-1]))
+    if group is None:
+        return _unknown_group(config, " ".join(words[:-1]), "mute")
+    until = utcnow() + timedelta(seconds=seconds)
+    mute(store, request.channel, group, until, request.user)
+    return Reply("done", f"Muted {group} here for {words[-1]}.",
+                 text=f"until {until.isoformat(timespec='minutes')}; `unmute {group}` ends it sooner")  # fmt: skip
+
+
+def _unmute(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from bot.deliver.outbox import unmute
+
+    refused = _admin_only(request, "unmute")
+    if refused:
+        return refused
+    group = _group(config, args)
+    if group is None:
+        return _unknown_group(config, args, "unmute")
+    if not unmute(store, request.channel, group):
+        return Reply("done", f"{group} was not muted here.")
+    return Reply("done", f"{group} is no longer muted here.")
+
+
+def _status(args: str, request: Request, config: Config, store: Store) -> Reply:
+    from dataclasses import asdict
+
+    from bot.deliver.outbox import states
+
+    rows = [asdict(s) for s in states(store, [c.id for c in config.channels])]
+    return Reply("status", "Outbox", rows, "" if rows else "No chat channels configured.")
+
+
+def _help(args: str, request: Request, config: Config, store: Store) -> Reply:
+    return Reply("help", "wirewatch commands", text=_usage())
+
+
+_HANDLERS = {"recent": _recent, "search": _search, "story": _story, "sources": _sources, "keywords": _keywords,
+             "mute": _mute, "unmute": _unmute, "status": _status, "help": _help}  # fmt: skip
