@@ -23,6 +23,9 @@ from bot.store import Store, from_iso
 
 log = logging.getLogger(__name__)
 COMMAND = "/wirewatch"
+# Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client's token wins: it does.
+_bolt_log = log.getChild("bolt")
+_bolt_log.addFilter(lambda record: "will be unused" not in record.getMessage())
 
 
 def _section(text: str) -> dict:
@@ -113,7 +116,7 @@ def build_app(config: Config, web: Any = None):
         raise ConfigError(f"{config.path}: slack: this section is needed to answer /wirewatch")
     web = web or client(settings.bot_token.get_secret_value(), settings.api_url)
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-    app = AsyncApp(client=web, signing_secret=secret, logger=log, name="wirewatch")
+    app = AsyncApp(client=web, signing_secret=secret, logger=_bolt_log, name="wirewatch")
 
     @app.command(COMMAND)
     async def command(ack, command, respond) -> None:

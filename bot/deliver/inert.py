@@ -16,7 +16,11 @@ import unicodedata
 
 # Fillers that render as nothing although Unicode does not class them as format characters.
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180e")
-_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,30}):(//)?(?=\S)")
+# Any scheme followed by //, and the schemes that act without it (a "note: the rest" stays as it is).
+_SCHEME = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.-]{1,30}):(//)(?=\S)|"
+    r"\b(mailto|javascript|vbscript|data|matrix|tel|sms|file|magnet|tg|irc|xmpp|sip):()(?=\S)"
+)
 # A host name: labels of letters, digits or hyphens, dot-separated, ending in a label of letters.
 _HOST = re.compile(r"(?<![\w.-])(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])")
 
@@ -39,10 +43,10 @@ def plain(text: str | None) -> str:
 
 
 def _scheme(match: re.Match) -> str:
-    scheme = match.group(1)
+    scheme, slashes = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), "")
     if scheme.lower() in ("http", "https"):
-        return scheme[0] + "xx" + scheme[3:] + ":" + (match.group(2) or "")
-    return f"{scheme}[:]{match.group(2) or ''}"
+        return scheme[0] + "xx" + scheme[3:] + ":" + slashes
+    return f"{scheme}[:]{slashes}"
 
 
 def defang(text: str) -> str:

@@ -1,0 +1,213 @@
+"""`/wirewatch` against a real `wirewatch run`: HTTP mode with requests signed exactly as Slack signs them
+(v0 HMAC-SHA256 of ``v0:timestamp:body``), forged and stale ones refused with 401, and a Socket Mode round
+trip through the fake's WebSocket. The run also delivers its alerts to the fake's channel meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import yaml
+
+from bot.demo.server import SiteServer
+from tests.conftest import DATA, KEYWORDS
+from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SlackFake
+
+ROOT = Path(__file__).parents[1]
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example secret
+ADMIN, SOMEONE = "U0ADMIN01", "U0OTHER01"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "it"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_run(tmp_path: Path, site: SiteServer, slack: SlackFake, **slack_settings) -> tuple[subprocess.Popen, Path]:
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": "wirewatch.db",
+        "sources": [{"name": "Euphrates", "url": site.url("/euphrates/feed.xml"), "every": "1h"}],
+        "keywords": KEYWORDS,
+        "channels": [{"slack": "#syria-alerts"}],
+        "digest_after": 100,
+        "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "${SLACK_SIGNING_SECRET}",
+                  "api_url": slack.api_url, "admins": [ADMIN], **slack_settings},
+    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_APP_TOKEN": APP_TOKEN}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return proc, config
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err
+
+
+def payload(slack: SlackFake, text: str, user: str = SOMEONE) -> dict:
+    """The form fields Slack sends for a slash command (docs.slack.dev/interactivity/implementing-slash-commands)."""
+    return {"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": "T0TEST001", "team_domain": "test",
+            "channel_id": "C0SYRIA01", "channel_name": "syria-alerts", "user_id": user, "user_name": "someone",
+            "command": "/wirewatch", "text": text, "api_app_id": "A0TEST", "is_enterprise_install": "false",
+            "response_url": slack.response_url(), "trigger_id": "13345224609.738474920.8088930838d88f0"}  # fmt: skip
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def http_bot(tmp_path_factory):
+    with SiteServer(DATA / "sites") as site, SlackFake() as slack:
+        slack.add_channel("C0SYRIA01", "syria-alerts")
+        port = _free_port()
+        proc, config = start_run(tmp_path_factory.mktemp("http"), site, slack, listen=f"127.0.0.1:{port}")
+        url = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            line = proc.stdout.readline()
+            assert "Slack commands at" in line, line + (proc.stderr.read() if proc.poll() is not None else "")
+            yield slack, url, config
+        finally:
+            err = stop(proc)
+        assert "Traceback" not in err, err
+
+
+def command(bot, text: str, user: str = SOMEONE) -> dict:
+    """Send a signed /wirewatch and return what the bot posted to the command's response_url."""
+    slack, url, _ = bot
+    fields = payload(slack, text, user)
+    body = urlencode(fields)
+    started = time.monotonic()
+    response = httpx.post(url, content=body, headers=signed_headers(body), timeout=10)
+    assert response.status_code == 200, response.text
+    assert time.monotonic() - started < 3  # acked within Slack's 3 seconds
+    key = fields["response_url"].rsplit("/", 1)[1]
+    return wait_for(lambda: next((b for k, b in slack.responses if k == key), None), what=f"the answer to {text!r}")
+
+
+def test_the_run_delivers_its_alerts(http_bot):
+    slack, _, config = http_bot
+
+    def all_sent():
+        db = sqlite3.connect(config.parent / "wirewatch.db")
+        rows = dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+        return rows if rows and set(rows) == {"sent"} else None
+
+    rows = wait_for(all_sent, what="every alert sent")
+    assert len(slack.channels["C0SYRIA01"].messages) == rows["sent"]
+
+
+def test_recent_answers_ephemeral_block_kit(http_bot):
+    wait_for(lambda: http_bot[0].channels["C0SYRIA01"].messages, what="the first alerts")
+    answer = command(http_bot, "recent")
+    assert answer["response_type"] == "ephemeral"
+    assert answer["blocks"][0]["text"]["text"] == "*Latest alerts*"
+    assert any("story " in b["text"]["text"] for b in answer["blocks"][1:])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("help", "mute &lt;group&gt; &lt;duration&gt;"),
+        ("search Nujaba", "*Search: Nujaba*"),
+        ("sources", "*Euphrates*"),
+        ("keywords", "*Deir ez-Zor*"),
+        ("status", "slack:#syria-alerts"),
+        ("story 1", "*Story 1*"),
+        ("frobnicate", "Unknown command"),
+        ("recent Atlantis", "No keyword group named"),
+    ],
+)
+def test_every_subcommand_answers(http_bot, text, expected):
+    answer = command(http_bot, text)
+    assert expected in json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+def test_mute_is_refused_to_others_and_done_for_admins(http_bot):
+    refused = command(http_bot, "mute Nujaba 2h", user=SOMEONE)
+    assert "only the bot's admins" in refused["blocks"][0]["text"]["text"]
+    done = command(http_bot, "mute Nujaba 2h", user=ADMIN)
+    assert done["blocks"][0]["text"]["text"] == "*Muted Nujaba here for 2h.*"
+    keywords = json.dumps(command(http_bot, "keywords")["blocks"], ensure_ascii=False)
+    assert "muted until" in keywords
+    assert command(http_bot, "unmute Nujaba", user=ADMIN)["blocks"][0]["text"]["text"] == (
+        "*Nujaba is no longer muted here.*"
+    )
+
+
+@pytest.mark.parametrize(
+    "forge",
+    ["bad signature", "other secret", "stale timestamp", "no signature", "body changed after signing"],
+)
+def test_forged_and_stale_requests_get_401_and_do_nothing(http_bot, forge):
+    slack, url, _ = http_bot
+    fields = payload(slack, "mute Nujaba 7d", user=ADMIN)
+    body = urlencode(fields)
+    headers = signed_headers(body)
+    if forge == "bad signature":
+        headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    elif forge == "other secret":
+        headers = signed_headers(body, secret="not-the-secret")
+    elif forge == "stale timestamp":
+        headers = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    elif forge == "no signature":
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        body = body.replace("Nujaba", "Hezbollah")
+    response = httpx.post(url, content=body, headers=headers, timeout=10)
+    assert response.status_code == 401
+    command(http_bot, "help")  # a request after it has been answered: the forged one never was
+    assert fields["response_url"].rsplit("/", 1)[1] not in {k for k, _ in slack.responses}
+    assert "muted until" not in json.dumps(command(http_bot, "keywords")["blocks"])
+
+
+def test_socket_mode_round_trip(tmp_path):
+    with SiteServer(DATA / "sites") as site, SlackFake() as slack:
+        slack.add_channel("C0SYRIA01", "syria-alerts")
+        proc, _ = start_run(tmp_path, site, slack, app_token="${SLACK_APP_TOKEN}")
+        try:
+            wait_for(lambda: slack.sockets, what="the Socket Mode connection")
+            assert any(name == "apps.connections.open" for name, _ in slack.calls)
+            fields = payload(slack, "help")
+            envelope = slack.push("slash_commands", fields)
+            wait_for(lambda: any(a.get("envelope_id") == envelope for a in slack.acks), what="the ack")
+            key = fields["response_url"].rsplit("/", 1)[1]
+            answer = wait_for(lambda: next((b for k, b in slack.responses if k == key), None), what="the answer")
+            assert "mute &lt;group&gt;" in json.dumps(answer["blocks"])
+        finally:
+            err = stop(proc)
+        assert "Traceback" not in err, err
