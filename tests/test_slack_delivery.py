@@ -6,6 +6,7 @@ Slack is tests/slack_fake.py, a faithful local fake of the Web API; the sites ar
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 
@@ -220,3 +221,63 @@ def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, 
         assert "also reported by" in reply["blocks"][0]["text"]["text"]
     check(cli, config)
     assert len([m for m in slack.channels["C0SYRIA01"].messages if m.get("thread_ts")]) == len(replies)
+
+
+def test_a_muted_group_is_not_posted_in_that_channel(slack, slack_config, cli, site):
+    from datetime import timedelta
+
+    from bot import config as config_module
+    from bot.deliver import outbox
+    from bot.store import Store, utcnow
+
+    config = slack_config(digest_after=100)
+    cfg = config_module.load(config)
+    store = Store.open(cfg.database_path)
+    outbox.mute(store, "slack:#syria-alerts", "Nujaba", utcnow() + timedelta(hours=1), "U0ADMIN01")
+    store.close()
+    alerts, _ = check(cli, config)
+    only_nujaba = {a["alert_id"] for a in alerts if a["keywords"] == ["Nujaba"]}
+    assert only_nujaba
+    assert set(delivered(slack)) == {a["alert_id"] for a in alerts} - only_nujaba
+    assert statuses(config) == {"sent": len(alerts) - len(only_nujaba), "muted": len(only_nujaba)}
+
+
+def test_a_failed_channel_shows_in_sources(slack, slack_config, cli):
+    from bot import config as config_module
+    from bot.commands.chat import Request, handle
+    from bot.store import Store
+
+    slack.channels["C0SYRIA01"].is_archived = True
+    config = slack_config(digest_after=100)
+    check(cli, config)
+    cfg = config_module.load(config)
+    store = Store.open(cfg.database_path)
+    reply = handle(Request("sources", "U1", None), cfg, store)
+    store.close()
+    assert "slack:#syria-alerts: " in reply.text and "is_archived" in reply.text and "redeliver" in reply.text
+
+
+def test_pace_holds_one_message_a_second_after_a_burst():
+    import asyncio
+
+    from bot.deliver.sender import Pace
+
+    now = [0.0]
+    slept = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    pace = Pace(rate=1.0, burst=3, sleep=sleep, clock=lambda: now[0])
+
+    async def send(n):
+        times = []
+        for _ in range(n):
+            await pace.wait()
+            times.append(now[0])
+        return times
+
+    times = asyncio.run(send(10))
+    assert times[:3] == [0.0, 0.0, 0.0]  # the burst
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times[2:])] == [1.0] * 7

@@ -151,7 +151,12 @@ def _sources(args: str, request: Request, config: Config, store: Store) -> Reply
                      "last_error": state.last_error if state and state.errors else None,
                      "errors": state.errors if state else 0, "articles": state.articles if state else 0,
                      "next_poll": next_poll})  # fmt: skip
-    return Reply("sources", f"{len(rows)} sources", rows)
+    from bot.deliver.outbox import states
+
+    failing = [s for s in states(store, [c.id for c in config.channels]) if s.failed]
+    text = "\n".join(f"{s.channel}: {s.failed} alerts failed: {s.last_error} (wirewatch redeliver {s.channel})"
+                     for s in failing)  # fmt: skip
+    return Reply("sources", f"{len(rows)} sources", rows, text)
 
 
 def _keywords(args: str, request: Request, config: Config, store: Store) -> Reply:
