@@ -211,3 +211,39 @@ def test_socket_mode_round_trip(tmp_path):
         finally:
             err = stop(proc)
         assert "Traceback" not in err, err
+
+
+def menu_action(bot, value: str, user: str) -> dict:
+    """An alert's overflow menu choice, as Slack posts a block_actions payload (a form field ``payload``)."""
+    slack, url, _ = bot
+    response_url = slack.response_url()
+    action = {
+        "type": "block_actions", "user": {"id": user, "username": "someone", "team_id": "T0TEST001"},
+        "api_app_id": "A0TEST", "token": "gIkuvaNzQIHg97ATvDxqgjtO", "trigger_id": "13345224609.738474920.88",
+        "team": {"id": "T0TEST001", "domain": "test"}, "channel": {"id": "C0SYRIA01", "name": "syria-alerts"},
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0SYRIA01"},
+        "response_url": response_url,
+        "actions": [{"type": "overflow", "action_id": "wirewatch_alert_menu", "block_id": "b1",
+                     "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value},
+                     "action_ts": "1700000001.000200"}],
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(action)})
+    response = httpx.post(url, content=body, headers=signed_headers(body), timeout=10)
+    assert response.status_code == 200, response.text
+    key = response_url.rsplit("/", 1)[1]
+    return wait_for(lambda: next((b for k, b in slack.responses if k == key), None), what=f"the answer to {value}")
+
+
+def test_the_alert_menu_shows_the_story_and_mutes_for_admins(http_bot):
+    slack = http_bot[0]
+    wait_for(lambda: slack.channels["C0SYRIA01"].messages, what="an alert")
+    menu = slack.channels["C0SYRIA01"].messages[0]["blocks"][0]["accessory"]["options"]
+    story_value = menu[-1]["value"]
+    shown = menu_action(http_bot, story_value, SOMEONE)
+    assert shown["blocks"][0]["text"]["text"] == f"*Story {story_value.split('|')[1]}*"
+    refused = menu_action(http_bot, menu[0]["value"], SOMEONE)
+    assert "only the bot's admins" in refused["blocks"][0]["text"]["text"]
+    group = menu[0]["value"].split("|")[1]
+    done = menu_action(http_bot, menu[0]["value"], ADMIN)
+    assert done["blocks"][0]["text"]["text"] == f"*Muted {group} here for 24h.*"
+    command(http_bot, f"unmute {group}", user=ADMIN)
