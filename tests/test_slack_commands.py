@@ -247,3 +247,16 @@ def test_the_alert_menu_shows_the_story_and_mutes_for_admins(http_bot):
     done = menu_action(http_bot, menu[0]["value"], ADMIN)
     assert done["blocks"][0]["text"]["text"] == f"*Muted {group} here for 24h.*"
     command(http_bot, f"unmute {group}", user=ADMIN)
+
+
+def test_the_manifest_asks_for_what_wirewatch_calls():
+    from bot.commands.slack import COMMAND
+
+    manifest = yaml.safe_load((ROOT / "config" / "slack-manifest.yaml").read_text(encoding="utf-8"))
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the alerts' overflow menu
+    # chat.postMessage, conversations.list (public and private), conversations.history/replies, the command
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "chat:write", "channels:read", "groups:read", "channels:history", "groups:history", "commands"
+    }  # fmt: skip
