@@ -195,6 +195,23 @@ def test_forged_and_stale_requests_get_401_and_do_nothing(http_bot, forge):
     assert "muted until" not in json.dumps(command(http_bot, "keywords")["blocks"])
 
 
+SOCKET_COMMANDS = [
+    ("help", "mute &lt;group&gt;"), ("recent", "*Latest alerts*"), ("search Nujaba", "*Search: Nujaba*"),
+    ("story 1", "*Story 1*"), ("sources", "*Euphrates*"), ("keywords", "*Nujaba*"), ("status", "*Outbox*"),
+    ("mute Nujaba 1h", "only the bot's admins"), ("unmute Nujaba", "admins"),
+]  # fmt: skip
+
+
+def test_a_refused_token_stops_run_with_one_line(tmp_path):
+    with SiteServer(DATA / "sites") as site, SlackFake() as slack:
+        slack.revoked = True
+        proc, _ = start_run(tmp_path, site, slack, app_token="${SLACK_APP_TOKEN}")
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "Slack refused the bot token (token_revoked): check SLACK_BOT_TOKEN" in err
+    assert "Traceback" not in err and BOT_TOKEN not in err
+
+
 def test_socket_mode_round_trip(tmp_path):
     with SiteServer(DATA / "sites") as site, SlackFake() as slack:
         slack.add_channel("C0SYRIA01", "syria-alerts")
@@ -202,12 +219,13 @@ def test_socket_mode_round_trip(tmp_path):
         try:
             wait_for(lambda: slack.sockets, what="the Socket Mode connection")
             assert any(name == "apps.connections.open" for name, _ in slack.calls)
-            fields = payload(slack, "help")
-            envelope = slack.push("slash_commands", fields)
-            wait_for(lambda: any(a.get("envelope_id") == envelope for a in slack.acks), what="the ack")
-            key = fields["response_url"].rsplit("/", 1)[1]
-            answer = wait_for(lambda: next((b for k, b in slack.responses if k == key), None), what="the answer")
-            assert "mute &lt;group&gt;" in json.dumps(answer["blocks"])
+            for text, expected in SOCKET_COMMANDS:
+                fields = payload(slack, text)
+                envelope = slack.push("slash_commands", fields)
+                wait_for(lambda e=envelope: any(a.get("envelope_id") == e for a in slack.acks), what="the ack")
+                key = fields["response_url"].rsplit("/", 1)[1]
+                answer = wait_for(lambda k=key: next((b for r, b in slack.responses if r == k), None), what=text)
+                assert expected in json.dumps(answer["blocks"], ensure_ascii=False), (text, answer)
         finally:
             err = stop(proc)
         assert "Traceback" not in err, err

@@ -18,7 +18,7 @@ from bot.commands.chat import HIGHLIGHT, Reply, Request, channel_for, handle
 from bot.config import Config
 from bot.deliver import blocks
 from bot.deliver.blocks import date_token, link, mrkdwn
-from bot.errors import ConfigError
+from bot.errors import ConfigError, WirewatchError
 from bot.store import Store, from_iso
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,19 @@ def build_app(config: Config, web: Any = None):
     return app
 
 
+async def _check_token(web: Any) -> None:
+    """auth.test at start: a refused token stops `run` with one line; a passing failure only warns."""
+    from bot.deliver.slack import translate
+
+    try:
+        await web.auth_test()
+    except Exception as exc:  # translated at the one edge, like every Slack call
+        error = translate(exc)
+        if error.scope == "token":
+            raise WirewatchError(f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN") from exc
+        log.warning("slack: auth.test failed (%s); going on, commands may fail until Slack answers", error)
+
+
 @asynccontextmanager
 async def listening(config: Config):
     """The Slack listener for ``wirewatch run``: Socket Mode with an app token, else HTTP mode on ``listen``."""
@@ -147,6 +160,7 @@ async def listening(config: Config):
         yield None
         return
     app = build_app(config)
+    await _check_token(app.client)
     if settings.app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
