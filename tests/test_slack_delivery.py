@@ -143,7 +143,8 @@ def test_a_crash_between_post_and_record_does_not_post_twice(slack, slack_config
     config = slack_config(digest_after=100)
     slack.fail("chat.postMessage", 500, store_first=True)  # posted, answer lost
     slack.fail("conversations.history", 500)  # and the check cannot look: the run ends there
-    alerts, _ = check(cli, config)
+    alerts, err = check(cli, config)
+    assert "cannot look in the channel" in err and "stay in the outbox" in err
     posted_before = delivered(slack)
     assert len(posted_before) == 1
     assert statuses(config).get("pending", 0) >= 1

@@ -119,7 +119,7 @@ class Sender:
         result.muted += len(silenced)
         rows = [(row, alert_id) for row, alert_id in rows if row.id not in silenced]
         by_alert = {alert_id: row for row, alert_id in rows}
-        result.already += await self._recover(EVENT_ALERT, "alert_ids", "deliveries", by_alert)
+        result.already += await self._recover(EVENT_ALERT, "alert_ids", "deliveries", by_alert, result)
         todo = [alerts[alert_id] for alert_id in by_alert]
         if len(todo) > self.digest_after:
             messages = self.chat.render_digest(todo)
@@ -135,7 +135,7 @@ class Sender:
                     covered = outbox.covered_followups(self.store, self.chat.id, alerts[alert_id])
                     outbox.mark_sent(self.store, "followups", covered, receipt)  # shown in the alert itself
 
-    async def _recover(self, event: str, key: str, table: str, by_id: dict[int, outbox.Pending],
+    async def _recover(self, event: str, key: str, table: str, by_id: dict[int, outbox.Pending], result: Drained,
                        thread: str | None = None) -> int:  # fmt: skip
         """The crash check: rows tried before (attempts > 0) that the channel already shows are marked sent."""
         tried = {i: row for i, row in by_id.items() if row.attempts > 0}
@@ -145,7 +145,7 @@ class Sender:
         try:
             found = await self.chat.find(event, key, set(tried), outbox.since(oldest), thread)
         except DeliveryError as exc:
-            await self._failure(exc, [row.id for row in tried.values()], table, Drained(self.chat.id))
+            await self._failure(exc, [row.id for row in tried.values()], table, result)
             raise _Stop from exc
         for item, receipt in found.items():
             outbox.mark_sent(self.store, table, [tried[item].id], receipt)
@@ -218,7 +218,7 @@ class Sender:
                     outbox.mark_failed(self.store, "followups", ids, "the story's alert was not delivered here")
                 continue
             by_id = {row.id: row for row, _ in items}
-            await self._recover(EVENT_FOLLOWUP, "followup_ids", "followups", by_id, thread)
+            await self._recover(EVENT_FOLLOWUP, "followup_ids", "followups", by_id, result, thread)
             if not by_id:
                 continue
             sightings = [sighting for row, sighting in items if row.id in by_id]
