@@ -183,3 +183,54 @@ def test_hostile_page_end_to_end_through_check(tmp_path, write_config, cli, monk
         assert post["link_names"] is False and post["parse"] == "none"
         assert post["blocks"][0]["text"]["text"].startswith(f"*<{alert['url']}|&lt;!channel&gt; ")
         assert "＠channel" in post["blocks"][0]["text"]["text"]
+
+
+# ------------------------------------------------------------------------------------------ Matrix
+
+_MATRIX_TAGS = {"b", "i", "a", "br", "blockquote", "ul", "li"}
+
+
+def assert_inert_matrix(message: dict, allowed: set[str]) -> None:
+    from lxml import html as lxml_html
+
+    from bot.deliver import notice
+
+    content = message["content"]
+    assert content["m.mentions"] == {}  # mentions nobody, whatever the text says
+    for field in ("body", "formatted_body"):
+        value = content[field]
+        assert "@" not in value, f"an @ in the {field}: {value!r}"
+        assert "matrix.to" not in value and "matrix:" not in value.replace("matrix[:]", ""), value
+        assert all(unicodedata.category(c) not in ("Cf", "Cc") or c == "\n" for c in value), repr(value)
+    assert not _LINKY.search(content["body"]), content["body"]
+    tree = lxml_html.fragment_fromstring(content["formatted_body"], create_parent="div")
+    for element in tree.iter():
+        if element is tree:
+            continue
+        assert element.tag in _MATRIX_TAGS, f"<{element.tag}> in {content['formatted_body']!r}"
+        assert set(element.attrib) <= ({"href"} if element.tag == "a" else set()), element.attrib
+        if element.tag == "a":
+            assert element.get("href") in {notice.href(u).replace("&amp;", "&") for u in allowed}, element.get("href")
+    text = tree.text_content()
+    assert not _LINKY.search(text), f"something a client would link in {text!r}"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_matrix_notice_is_inert(payload):
+    from bot.deliver import notice
+
+    alert = alert_with(payload)
+    assert_inert_matrix(notice.alert_message(alert), {ARTICLE, OTHER, f"{OTHER}?x=1|<!channel>"})
+    for message in notice.digest_messages([alert, alert_with(payload)]):
+        assert_inert_matrix(message, {ARTICLE})
+    assert_inert_matrix(notice.followup_message(alert.also, [1]), {OTHER, f"{OTHER}?x=1|<!channel>"})
+
+
+def test_matrix_links_cannot_break_out_of_their_attribute():
+    from bot.deliver import notice
+
+    assert notice.href('https://news.example/a?b="><script>x</script>') == (
+        "https://news.example/a?b=%22%3E%3Cscript%3Ex%3C/script%3E"
+    )
+    assert notice.href("javascript:alert(1)") is None
+    assert notice.link("matrix:u/alice:example.org", "x") == "x"

@@ -25,7 +25,18 @@ def _slack(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
     return slack.SlackChannel(channel.id, channel.target, clients["slack"])
 
 
-KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack}
+def _matrix(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
+    from bot.deliver import matrix
+
+    settings = config.matrix
+    assert settings is not None  # the config's cross-checks demand the section
+    if "matrix" not in clients:
+        clients["matrix"] = matrix.client(settings.homeserver, settings.user_id,
+                                          settings.access_token.get_secret_value(), settings.device_id)  # fmt: skip
+    return matrix.MatrixRoom(channel.id, channel.target, clients["matrix"])
+
+
+KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack, "matrix": _matrix}
 
 
 def build(config: Config, clients: dict[str, Any] | None = None) -> list[Chat]:
@@ -43,9 +54,9 @@ async def drain_all(config: Config, store: Store, policy: Policy | None = None,
         return list(await asyncio.gather(*(Sender(store, chat, config.digest_after, policy).drain() for chat in chats)))
     finally:
         for client in clients.values():
-            session = getattr(client, "session", None)
-            if session is not None:
-                await session.close()
+            close = getattr(client, "close", None)  # nio's client holds an aiohttp session; slack_sdk's does not
+            if close is not None:
+                await close()
 
 
 def report(results: list[Drained], out=None) -> None:
