@@ -188,6 +188,7 @@ class MatrixConfig(_Model):
     access_token: SecretStr
     device_id: str | None = None
     admins: list[str] = []
+    invites_from: list[str] = []  # user ids or homeserver names whose invites the bot accepts
 
     _check_url = field_validator("homeserver")(classmethod(lambda cls, v: _http_url(v)))
 

@@ -61,14 +61,19 @@ async def _serve(config: Config) -> None:
     print("wirewatch: stopped.", file=sys.stderr)
 
 
-def _listening(config: Config):
-    if config.slack is None:
-        from contextlib import nullcontext
+@contextlib.asynccontextmanager
+async def _listening(config: Config):
+    """The chat listeners that the config sets up (Slack, Matrix), open for the service's life."""
+    async with contextlib.AsyncExitStack() as stack:
+        if config.slack is not None:
+            from bot.commands.slack import listening as slack
 
-        return nullcontext()
-    from bot.commands.slack import listening
+            await stack.enter_async_context(slack(config))
+        if config.matrix is not None:
+            from bot.commands.matrix import listening as matrix
 
-    return listening(config)
+            await stack.enter_async_context(matrix(config))
+        yield
 
 
 async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, every: float = 30.0) -> None:

@@ -19,6 +19,32 @@ KEYWORDS = [
 
 
 @pytest.fixture(scope="session")
+def synapse(tmp_path_factory):
+    """A real Synapse on loopback for the test session (tests/synapse.py), with its users."""
+    from tests.synapse import Synapse, SynapseUnavailable
+
+    try:
+        server = Synapse(tmp_path_factory.mktemp("synapse")).start()
+    except SynapseUnavailable as exc:
+        pytest.fail(f"Matrix tests need a real Synapse: {exc}", pytrace=False)
+    try:
+        admin = server.register("admin", admin=True)
+        server.accounts = {
+            "admin": admin,
+            "bot": server.register("wirewatch"),
+            "slow": server.register("slowbot"),  # keeps Synapse's strict message rate limit
+            "alice": server.register("alice"),
+            "bob": server.register("bob"),
+            "eve": server.register("eve"),
+        }
+        server.unlimited(admin["access_token"], server.accounts["bot"]["user_id"])
+        server.unlimited(admin["access_token"], server.accounts["alice"]["user_id"])
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def sites():
     """The fixture news web (tests/data/sites) on a real loopback server."""
     with SiteServer(DATA / "sites") as server:

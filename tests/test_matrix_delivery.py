@@ -14,29 +14,6 @@ import threading
 
 import pytest
 
-from tests.synapse import Synapse, SynapseUnavailable
-
-
-@pytest.fixture(scope="module")
-def synapse(tmp_path_factory):
-    try:
-        server = Synapse(tmp_path_factory.mktemp("synapse")).start()
-    except SynapseUnavailable as exc:
-        pytest.fail(f"Matrix tests need a real Synapse: {exc}", pytrace=False)
-    try:
-        admin = server.register("admin", admin=True)
-        server.accounts = {
-            "admin": admin,
-            "bot": server.register("wirewatch"),
-            "slow": server.register("slowbot"),  # keeps Synapse's strict message rate limit
-            "alice": server.register("alice"),
-        }
-        server.unlimited(admin["access_token"], server.accounts["bot"]["user_id"])
-        server.unlimited(admin["access_token"], server.accounts["alice"]["user_id"])
-        yield server
-    finally:
-        server.stop()
-
 
 def new_room(synapse, bot: str = "bot", **extra) -> str:
     """A room alice creates and invites the bot to."""
