@@ -185,12 +185,19 @@ class SlackConfig(_Model):
 class MatrixConfig(_Model):
     homeserver: str
     user_id: NonEmpty
-    access_token: SecretStr
+    access_token: SecretStr | None = None
+    password: SecretStr | None = None  # instead of a token: logs in once, keeps the token in the database
     device_id: str | None = None
     admins: list[str] = []
     invites_from: list[str] = []  # user ids or homeserver names whose invites the bot accepts
 
     _check_url = field_validator("homeserver")(classmethod(lambda cls, v: _http_url(v)))
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> MatrixConfig:
+        if self.access_token is None and self.password is None:
+            raise _KeyedError(("access_token",), "is required (or password, to log in once)")
+        return self
 
 
 class Config(_Model):

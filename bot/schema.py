@@ -112,7 +112,7 @@ def save_fingerprint(db: sqlite_utils.Database, article_id: int, fingerprint) ->
 
 
 def v3(db: sqlite_utils.Database) -> None:
-    """Chat delivery: follow-ups in an alert's thread, and groups muted per channel."""
+    """Chat delivery: follow-ups in an alert's thread, groups muted per channel, Matrix logins."""
     db.execute(
         "CREATE TABLE followups (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, story_id INTEGER NOT NULL, "
         "article_id INTEGER NOT NULL REFERENCES articles(id), status TEXT NOT NULL DEFAULT 'pending', "
@@ -125,6 +125,11 @@ def v3(db: sqlite_utils.Database) -> None:
         "PRIMARY KEY (channel, keyword)) WITHOUT ROWID"
     )
     db.execute("ALTER TABLE deliveries ADD COLUMN failed_at TEXT")
+    # a Matrix login made with a password once: its token and device, so the config never holds them
+    db.execute(
+        "CREATE TABLE chat_sessions (homeserver TEXT NOT NULL, user_id TEXT NOT NULL, access_token TEXT NOT NULL, "
+        "device_id TEXT, created TEXT, PRIMARY KEY (homeserver, user_id))"
+    )
 
 
 MIGRATIONS = {1: v1, 2: v2, 3: v3}

@@ -149,3 +149,23 @@ def new_room_of(synapse, who: str) -> str:
                                                     "invite": [synapse.accounts["bot"]["user_id"]]})  # fmt: skip
         response.raise_for_status()
         return response.json()["room_id"]
+
+
+def test_an_encrypted_room_is_one_warning_at_start(synapse, sites, tmp_path):
+    room = new_room(synapse, initial_state=[{"type": "m.room.encryption", "state_key": "",
+                                             "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])  # fmt: skip
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": "wirewatch.db", "keywords": KEYWORDS,
+        "sources": [{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml"), "every": "1h"}],
+        "channels": [{"matrix": room}],
+        "matrix": {"homeserver": synapse.url, "user_id": synapse.accounts["bot"]["user_id"],
+                   "access_token": "${MATRIX_ACCESS_TOKEN}"},
+    }), encoding="utf-8")  # fmt: skip
+    env = {**os.environ, "MATRIX_ACCESS_TOKEN": synapse.accounts["bot"]["access_token"], "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "Matrix commands" in proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert err.count(f"warning: matrix room {room} is end-to-end encrypted") == 1, err

@@ -14,6 +14,8 @@ import threading
 
 import pytest
 
+from tests.test_stories import outlets  # noqa: F401 (a fixture)
+
 
 def new_room(synapse, bot: str = "bot", **extra) -> str:
     """A room alice creates and invites the bot to."""
@@ -205,3 +207,68 @@ def test_an_encrypted_room_is_refused_loudly(synapse, matrix_config, cli):
     code, out, _ = cli("status", "--config", config, "--json")
     assert code == 0
     assert "end-to-end encrypted" in json.loads(out.splitlines()[0])["last_error"]
+
+
+def test_a_password_logs_in_once_and_the_token_stays_in_the_database(synapse, matrix_config, cli, monkeypatch):
+    if "pw" not in synapse.accounts:
+        synapse.accounts["pw"] = synapse.register("pwbot", password="pw-secret-1")
+        synapse.unlimited(synapse.accounts["admin"]["access_token"], synapse.accounts["pw"]["user_id"])
+    user = synapse.accounts["pw"]["user_id"]
+    room = new_room(synapse, bot="pw")
+    config = matrix_config(room, bot="pw", digest_after=100)
+    text = config.read_text().replace("access_token: ${MATRIX_ACCESS_TOKEN}", "password: ${MATRIX_PASSWORD}")
+    config.write_text(text)
+    monkeypatch.setenv("MATRIX_PASSWORD", "pw-secret-1")
+    alerts, err = check(cli, config)
+    check(cli, config)
+    with synapse.client(synapse.accounts["alice"]["access_token"]) as alice:
+        events = alice.get(f"/rooms/{room}/messages", params={"dir": "b", "limit": 100}).json()["chunk"]
+    posted = [e for e in events if e["sender"] == user and e["type"] == "m.room.message"]
+    assert len(posted) == len(alerts), err
+    rows = sqlite3.connect(config.parent / "wirewatch.db").execute("SELECT user_id, device_id FROM chat_sessions")
+    ((stored_user, device),) = rows.fetchall()
+    assert stored_user == user and device
+    devices = synapse.client(synapse.accounts["admin"]["access_token"])
+    listed = devices.get(f"{synapse.url}/_synapse/admin/v2/users/{user}/devices").json()["devices"]
+    devices.close()
+    assert sum(1 for d in listed if d.get("display_name") == "wirewatch") == 1  # one login for two runs
+    assert "pw-secret-1" not in config.read_text() and "syt_" not in config.read_text()
+
+
+def test_a_wrong_password_keeps_the_alerts_with_one_line(synapse, matrix_config, cli, monkeypatch):
+    if "pw2" not in synapse.accounts:
+        synapse.accounts["pw2"] = synapse.register("pwbot2", password="right-one")
+    room = new_room(synapse, bot="pw2")
+    config = matrix_config(room, bot="pw2", digest_after=100)
+    config.write_text(
+        config.read_text().replace("access_token: ${MATRIX_ACCESS_TOKEN}", "password: ${MATRIX_PASSWORD}")
+    )
+    monkeypatch.setenv("MATRIX_PASSWORD", "wrong-one")
+    alerts, err = check(cli, config)
+    assert err.count("logging in as @pwbot2:localhost failed") == 1 and "wrong-one" not in err
+    assert statuses(config) == {"pending": len(alerts)}
+
+
+def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, synapse, cli, monkeypatch):  # noqa: F811
+    from tests.test_stories import ARTICLES, ORIGINALS, OUTLETS
+
+    publish, sources = outlets
+    room = new_room(synapse)
+    monkeypatch.setenv("MATRIX_ACCESS_TOKEN", synapse.accounts["bot"]["access_token"])
+    config = write_config(
+        sources(list(OUTLETS)), channels=[{"matrix": room}], digest_after=100,
+        matrix={"homeserver": synapse.url, "user_id": synapse.accounts["bot"]["user_id"],
+                "access_token": "${MATRIX_ACCESS_TOKEN}"},
+    )  # fmt: skip
+    publish(ORIGINALS)
+    check(cli, config)
+    publish(ARTICLES)
+    later, _ = check(cli, config)
+    assert later == []
+    events = notices(synapse, room)
+    alerts = {e["event_id"] for e in events if carried(e)}
+    replies = [e for e in events if (e["content"].get("m.relates_to") or {}).get("rel_type") == "m.thread"]
+    assert replies
+    for reply in replies:
+        assert reply["content"]["m.relates_to"]["event_id"] in alerts
+        assert reply["content"]["formatted_body"].startswith("also reported by: <a href=")

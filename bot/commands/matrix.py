@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from contextlib import asynccontextmanager
 from html import escape
@@ -100,17 +101,28 @@ async def listening(config: Config):
         return
     from nio import InviteMemberEvent, RoomMessageText, SyncResponse
 
-    from bot.deliver.matrix import client
+    from bot.deliver.matrix import connect
 
-    web = client(settings.homeserver, settings.user_id, settings.access_token.get_secret_value(), settings.device_id)
+    store = Store.open(config.database_path)
+    try:
+        web = await connect(settings, store)
+    finally:
+        store.close()
     rooms: dict[str, str] = {}  # room id -> configured target
+    from nio import RoomGetStateEventResponse
+
     for channel in config.channels:
         if channel.kind == "matrix":
             joined = await web.join(channel.target)
-            if hasattr(joined, "room_id"):
-                rooms[joined.room_id] = channel.target
-            else:
+            if not hasattr(joined, "room_id"):
                 log.warning("matrix: cannot join %s: %s", channel.target, getattr(joined, "message", joined))
+                continue
+            rooms[joined.room_id] = channel.target
+            encrypted = await web.room_get_state_event(joined.room_id, "m.room.encryption")
+            if isinstance(encrypted, RoomGetStateEventResponse):  # said once, at start; status says it after
+                print(f"wirewatch: warning: matrix room {channel.target} is end-to-end encrypted, which wirewatch "
+                      "does not support: its alerts will fail (see wirewatch status); use an unencrypted room",
+                      file=sys.stderr, flush=True)  # fmt: skip
     started_ms = time.time() * 1000
     first = await web.sync(timeout=0, full_state=True)
     since = first.next_batch if isinstance(first, SyncResponse) else None

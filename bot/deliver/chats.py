@@ -19,44 +19,59 @@ from bot.store import Store
 def _slack(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
     from bot.deliver import slack
 
-    assert config.slack is not None  # the config's cross-checks demand the section
-    if "slack" not in clients:
-        clients["slack"] = slack.client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
-    return slack.SlackChannel(channel.id, channel.target, clients["slack"])
+    return slack.SlackChannel(channel.id, channel.target, clients["slack"])  # connected by ``_connect``
 
 
 def _matrix(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
     from bot.deliver import matrix
 
-    settings = config.matrix
-    assert settings is not None  # the config's cross-checks demand the section
-    if "matrix" not in clients:
-        clients["matrix"] = matrix.client(settings.homeserver, settings.user_id,
-                                          settings.access_token.get_secret_value(), settings.device_id)  # fmt: skip
-    return matrix.MatrixRoom(channel.id, channel.target, clients["matrix"])
+    return matrix.MatrixRoom(channel.id, channel.target, clients["matrix"])  # connected by ``_connect``
 
 
 KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack, "matrix": _matrix}
 
 
 def build(config: Config, clients: dict[str, Any] | None = None) -> list[Chat]:
-    """One chat per configured channel of a kind this wirewatch can deliver to."""
+    """One chat per configured channel whose kind has a connected client in ``clients``."""
     clients = {} if clients is None else clients
-    return [KINDS[channel.kind](config, channel, clients) for channel in config.channels if channel.kind in KINDS]
+    return [KINDS[c.kind](config, c, clients) for c in config.channels if c.kind in KINDS and c.kind in clients]
 
 
 async def drain_all(config: Config, store: Store, policy: Policy | None = None,
                     only: str | None = None) -> list[Drained]:  # fmt: skip
     """Every channel's outbox drained once, the channels side by side (each keeps its own pace)."""
     clients: dict[str, Any] = {}
-    chats = [chat for chat in build(config, clients) if only is None or chat.id == only]
     try:
-        return list(await asyncio.gather(*(Sender(store, chat, config.digest_after, policy).drain() for chat in chats)))
+        results = await _connect(config, store, clients)
+        chats = [chat for chat in build(config, clients) if only is None or chat.id == only]
+        drains = (Sender(store, chat, config.digest_after, policy).drain() for chat in chats)
+        return results + list(await asyncio.gather(*drains))
     finally:
         for client in clients.values():
             close = getattr(client, "close", None)  # nio's client holds an aiohttp session; slack_sdk's does not
             if close is not None:
                 await close()
+
+
+async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> list[Drained]:
+    """A client per chat kind in use; a chat whose login fails leaves its channels pending, with one line."""
+    from bot.errors import DeliveryError
+
+    kinds = {channel.kind for channel in config.channels}
+    out: list[Drained] = []
+    if "slack" in kinds:
+        from bot.deliver import slack
+
+        assert config.slack is not None  # the config's cross-checks demand the section
+        clients["slack"] = slack.client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
+    if "matrix" in kinds:
+        from bot.deliver import matrix
+
+        try:
+            clients["matrix"] = await matrix.connect(config.matrix, store)
+        except DeliveryError as exc:
+            out.append(Drained("matrix", errors=[f"matrix: {exc}; its alerts stay in the outbox"]))
+    return out
 
 
 def report(results: list[Drained], out=None) -> None:

@@ -29,6 +29,43 @@ def client(homeserver: str, user_id: str, access_token: str, device_id: str | No
     return web
 
 
+async def connect(settings: Any, store: Any) -> Any:
+    """A client with a token: the configured one, the one a password login stored before, or a new login.
+
+    A password is used once: the token and device id it yields are kept in the database (chat_sessions),
+    never written to the config, and reused by every later run, so the bot stays one device.
+    """
+    from bot.store import iso, utcnow
+
+    if settings.access_token is not None:
+        return client(settings.homeserver, settings.user_id, settings.access_token.get_secret_value(),
+                      settings.device_id)  # fmt: skip
+    row = store.db.execute(
+        "SELECT access_token, device_id FROM chat_sessions WHERE homeserver = ? AND user_id = ?",
+        [settings.homeserver, settings.user_id],
+    ).fetchone()
+    if row:
+        return client(settings.homeserver, settings.user_id, row[0], row[1])
+    from nio import LoginResponse
+
+    web = client(settings.homeserver, settings.user_id, "", settings.device_id)
+    try:
+        response = await web.login(settings.password.get_secret_value(), device_name="wirewatch")
+    except Exception as exc:
+        await web.close()
+        raise translate(exc=exc, doing="logging in: ") from exc
+    if not isinstance(response, LoginResponse):
+        await web.close()
+        raise DeliveryError(f"logging in as {settings.user_id} failed: {getattr(response, 'message', response)}",
+                            "token")  # fmt: skip
+    store.db.execute(
+        "INSERT OR REPLACE INTO chat_sessions (homeserver, user_id, access_token, device_id, created) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [settings.homeserver, settings.user_id, response.access_token, response.device_id, iso(utcnow())],
+    )
+    return web
+
+
 def translate(response: Any = None, exc: BaseException | None = None, doing: str = "") -> DeliveryError:
     """A nio error response (or a transport exception) as a DeliveryError with its scope."""
     if exc is not None:
