@@ -41,9 +41,10 @@ def test_readme_documents_every_command_and_config_key():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in ("check", "run", "recent", "search", "validate", "demo", "explain"):
         assert f"`{command}" in readme, command
-    from bot.config import Config, Keyword, SlackConfig, Source
+    from bot.config import Config, Keyword, MatrixConfig, SlackConfig, Source
 
-    models = ((Config, ""), (Source, "sources[]."), (Keyword, "keywords[]."), (SlackConfig, "slack."))
+    models = ((Config, ""), (Source, "sources[]."), (Keyword, "keywords[]."), (SlackConfig, "slack."),
+              (MatrixConfig, "matrix."))  # fmt: skip
     for model, prefix in models:
         for key in model.model_fields:
             if key != "path":

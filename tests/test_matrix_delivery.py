@@ -11,6 +11,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -272,3 +273,30 @@ def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, 
     for reply in replies:
         assert reply["content"]["m.relates_to"]["event_id"] in alerts
         assert reply["content"]["formatted_body"].startswith("also reported by: <a href=")
+
+
+def test_synapse_restarted_mid_delivery_delivers_once(synapse, matrix_config, cli):
+    """The slow bot's drain waits on the rate limit between messages; Synapse restarts in that gap."""
+    room = new_room(synapse, bot="slow")
+    config = matrix_config(room, bot="slow", digest_after=100)
+    restarted = threading.Event()
+
+    def restart_after_first_notice() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not notices(synapse, room):
+            time.sleep(0.05)
+        synapse.restart()
+        restarted.set()
+
+    worker = threading.Thread(target=restart_after_first_notice)
+    worker.start()
+    alerts, err = check(cli, config)
+    worker.join(60)
+    assert restarted.is_set()
+    delivered_first = sorted(i for e in notices(synapse, room) for i in carried(e))
+    assert 1 <= len(delivered_first) <= len(alerts)
+    if len(delivered_first) < len(alerts):
+        check(cli, config)  # what the restart left pending goes with the next run
+    events = notices(synapse, room)
+    assert sorted(i for e in events for i in carried(e)) == sorted(a["alert_id"] for a in alerts), err
+    assert statuses(config) == {"sent": len(alerts)}
