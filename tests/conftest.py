@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,14 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "it"):
+    """Poll ``predicate`` until it returns something true (and return that), or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

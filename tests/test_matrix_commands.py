@@ -17,20 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import KEYWORDS
+from tests.conftest import KEYWORDS, wait_for
 from tests.test_matrix_delivery import new_room
 
 ROOT = Path(__file__).parents[1]
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def say(synapse, who: str, room: str, body: str) -> str:

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import DATA, KEYWORDS
+from tests.conftest import DATA, KEYWORDS, wait_for
 from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SlackFake
 
 ROOT = Path(__file__).parents[1]
@@ -35,16 +35,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_run(tmp_path: Path, site: SiteServer, slack: SlackFake, **slack_settings) -> tuple[subprocess.Popen, Path]:

@@ -57,6 +57,16 @@ def channel_for(config: Config, kind: str, *refs: str | None) -> Channel | None:
     return next((c for c in config.channels if c.kind == kind and c.target.lower() in wanted), None)
 
 
+def answer(config: Config, kind: str, words: str, user: str, refs: tuple[str | None, ...], is_admin: bool) -> Reply:
+    """A command from a chat, answered on a connection of its own (chat listeners call this in a thread)."""
+    channel = channel_for(config, kind, *refs)
+    store = Store.open(config.database_path)
+    try:
+        return handle(Request(words, user, channel.id if channel else None, is_admin), config, store)
+    finally:
+        store.close()
+
+
 def handle(request: Request, config: Config, store: Store) -> Reply:
     words = request.text.split()
     name = words[0].lower() if words else "help"

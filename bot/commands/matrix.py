@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
-from bot.commands.chat import HIGHLIGHT, Reply, Request, channel_for, handle
+from bot.commands.chat import HIGHLIGHT, Reply, answer
 from bot.config import Config
 from bot.deliver.inert import inert
 from bot.deliver.notice import link, text
@@ -82,14 +82,8 @@ def invite_allowed(inviter: str, allowed: list[str]) -> bool:
 
 
 def _answer(config: Config, words: str, user: str, room_id: str, level: int) -> tuple[str, str]:
-    channel = channel_for(config, "matrix", room_id)
     admins = set(config.matrix.admins) if config.matrix else set()
-    request = Request(words, user, channel.id if channel else None, user in admins or level >= ADMIN_LEVEL)
-    store = Store.open(config.database_path)
-    try:
-        return render(handle(request, config, store))
-    finally:
-        store.close()
+    return render(answer(config, "matrix", words, user, (room_id,), user in admins or level >= ADMIN_LEVEL))
 
 
 @asynccontextmanager

@@ -14,12 +14,12 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.commands.chat import HIGHLIGHT, Reply, Request, channel_for, handle
+from bot.commands.chat import HIGHLIGHT, Reply, answer
 from bot.config import Config
 from bot.deliver import blocks
 from bot.deliver.blocks import date_token, link, mrkdwn
 from bot.errors import ConfigError, WirewatchError
-from bot.store import Store, from_iso
+from bot.store import from_iso
 
 log = logging.getLogger(__name__)
 COMMAND = "/wirewatch"
@@ -95,14 +95,8 @@ def render(reply: Reply) -> dict:
 
 
 def _answer(config: Config, text: str, user: str, channel_id: str | None, channel_name: str | None) -> dict:
-    channel = channel_for(config, "slack", channel_id, channel_name)
     admins = set(config.slack.admins) if config.slack else set()
-    request = Request(text=text, user=user, channel=channel.id if channel else None, is_admin=user in admins)
-    store = Store.open(config.database_path)
-    try:
-        return render(handle(request, config, store))
-    finally:
-        store.close()
+    return render(answer(config, "slack", text, user, (channel_id, channel_name), user in admins))
 
 
 def build_app(config: Config, web: Any = None):
@@ -121,9 +115,9 @@ def build_app(config: Config, web: Any = None):
     @app.command(COMMAND)
     async def command(ack, command, respond) -> None:
         await ack()  # first: Slack's 3 seconds
-        answer = await asyncio.to_thread(_answer, config, command.get("text") or "", command.get("user_id", ""),
+        reply = await asyncio.to_thread(_answer, config, command.get("text") or "", command.get("user_id", ""),
                                           command.get("channel_id"), command.get("channel_name"))  # fmt: skip
-        await respond(**answer)
+        await respond(**reply)
 
     @app.action(blocks.MENU_ACTION)
     async def menu(ack, body, respond) -> None:
@@ -132,9 +126,9 @@ def build_app(config: Config, web: Any = None):
         what, _, arg = value.partition("|")
         text = f"mute {arg} 24h" if what == "mute" else f"story {arg}"
         channel = body.get("channel") or {}
-        answer = await asyncio.to_thread(_answer, config, text, (body.get("user") or {}).get("id", ""),
+        reply = await asyncio.to_thread(_answer, config, text, (body.get("user") or {}).get("id", ""),
                                           channel.get("id"), channel.get("name"))  # fmt: skip
-        await respond(**answer, replace_original=False)
+        await respond(**reply, replace_original=False)
 
     return app
 
