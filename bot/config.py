@@ -182,6 +182,12 @@ class SlackConfig(_Model):
         return host.strip("[]"), int(port)
 
 
+class MetricsConfig(_Model):
+    listen: str = "127.0.0.1:9464"
+
+    _check_listen = field_validator("listen")(classmethod(lambda cls, v: _listen(v)))
+
+
 class MatrixConfig(_Model):
     homeserver: str
     user_id: NonEmpty
@@ -210,6 +216,7 @@ class Config(_Model):
     digest_after: int = Field(10, ge=1, le=1000)  # more alerts than this for one channel in one drain: a digest
     slack: SlackConfig | None = None
     matrix: MatrixConfig | None = None
+    metrics: MetricsConfig | None = None  # /healthz and /metrics for `run`; off unless set
     user_agent: NonEmpty = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
     timeout: Duration = 20.0
     connect_timeout: Duration = 10.0

@@ -47,10 +47,10 @@ async def _serve(config: Config) -> None:
     outbox = Store.open(config.database_path) if config.channels else None
     wake = asyncio.Event()
     try:
-        async with running(config, store) as pipeline, _listening(config):
-            drainer = asyncio.create_task(_drain_forever(config, outbox, wake)) if outbox else None
+        async with running(config, store) as pipeline, _listening(config) as up, _health(config, up) as health:
+            drainer = asyncio.create_task(_drain_forever(config, outbox, wake, health)) if outbox else None
             try:
-                await _schedule(config, pipeline, stop, wake)
+                await _schedule(config, pipeline, stop, wake, health)
             finally:
                 if drainer is not None:
                     drainer.cancel()
@@ -63,20 +63,35 @@ async def _serve(config: Config) -> None:
 
 @contextlib.asynccontextmanager
 async def _listening(config: Config):
-    """The chat listeners that the config sets up (Slack, Matrix), open for the service's life."""
+    """The chat listeners that the config sets up (Slack, Matrix), open for the service's life; yields
+    name -> a callable saying whether that listener is connected."""
+    up = {}
     async with contextlib.AsyncExitStack() as stack:
         if config.slack is not None:
             from bot.commands.slack import listening as slack
 
-            await stack.enter_async_context(slack(config))
+            up["slack"] = await stack.enter_async_context(slack(config))
         if config.matrix is not None:
             from bot.commands.matrix import listening as matrix
 
-            await stack.enter_async_context(matrix(config))
-        yield
+            up["matrix"] = await stack.enter_async_context(matrix(config))
+        yield up
 
 
-async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, every: float = 30.0) -> None:
+@contextlib.asynccontextmanager
+async def _health(config: Config, listeners: dict):
+    """/healthz and /metrics when ``metrics:`` is set; else a Health that nobody serves."""
+    from bot.health import Health, serving
+
+    health = Health(config.database_path, lambda: {name: check() for name, check in listeners.items()})
+    if config.metrics is None:
+        yield health
+        return
+    async with serving(health, config.metrics.listen, stale_after=60.0):
+        yield health
+
+
+async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, health, every: float = 30.0) -> None:
     """Drain every channel's outbox now, then whenever a poll raised alerts, and every ``every`` seconds
     (retries of what a passing failure left pending)."""
     from bot.deliver.chats import drain_all, report
@@ -84,14 +99,16 @@ async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, ever
     while True:
         wake.clear()
         try:
-            report(await drain_all(config, store))
+            results = await drain_all(config, store)
+            report(results)
+            health.drained(results)
         except Exception:  # a bug in delivery must not stop polling; it is logged with its traceback
             log.exception("delivery failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), every)
 
 
-async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event) -> None:
+async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event, health) -> None:
     """Every source on its own timer (its interval, or the backoff after failures) until ``stop``."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -102,6 +119,7 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
         result = await pipeline.poll(source)
         await pipeline.flush()
         report([result])
+        health.polled(result)
         if result.alerts and not config.channels:
             print_alerts(result.alerts)
             sys.stdout.flush()
@@ -116,6 +134,7 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     for source in config.sources:
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[source], id=source.name,
                           misfire_grace_time=None)  # fmt: skip
+    scheduler.add_job(health.tick, "interval", seconds=15, id="heartbeat", next_run_time=datetime.now(UTC))
     scheduler.start()
     log.info("wirewatch run: %d sources scheduled", len(config.sources))
     print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)

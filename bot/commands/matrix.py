@@ -168,7 +168,7 @@ async def listening(config: Config):
     task = asyncio.create_task(web.sync_forever(timeout=30000, since=since, full_state=False))
     print(f"wirewatch: Matrix commands ({PREFIX}) in {len(rooms)} room(s) as {settings.user_id}", flush=True)
     try:
-        yield web
+        yield lambda: not task.done()  # the sync loop runs: /healthz asks this
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

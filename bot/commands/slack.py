@@ -148,7 +148,9 @@ async def _check_token(web: Any) -> None:
 
 @asynccontextmanager
 async def listening(config: Config):
-    """The Slack listener for ``wirewatch run``: Socket Mode with an app token, else HTTP mode on ``listen``."""
+    """The Slack listener for ``wirewatch run``: Socket Mode with an app token, else HTTP mode on ``listen``.
+
+    Yields a callable that says whether the listener is connected (for /healthz)."""
     settings = config.slack
     if settings is None:
         yield None
@@ -161,8 +163,13 @@ async def listening(config: Config):
         handler = AsyncSocketModeHandler(app, settings.app_token.get_secret_value(), web_client=app.client)
         await handler.connect_async()
         log.info("slack: connected in Socket Mode")
+
+        def up() -> bool:
+            session = getattr(handler.client, "current_session", None)
+            return session is not None and not session.closed
+
         try:
-            yield handler
+            yield up
         finally:
             await handler.close_async()
         return
@@ -179,6 +186,6 @@ async def listening(config: Config):
     log.info("slack: serving /slack/events on %s:%s", host, port)
     print(f"wirewatch: Slack commands at http://{settings.listen}/slack/events", flush=True)
     try:
-        yield runner
+        yield lambda: True  # serving: Slack connects to us
     finally:
         await runner.cleanup()

@@ -249,3 +249,9 @@ def since(created: str | None, margin: float = 120.0) -> str:
     """The oldest time a message for a row created at ``created`` can have (the crash check's window)."""
     when = from_iso(created) or utcnow() - timedelta(days=1)
     return str((when - timedelta(seconds=margin)).timestamp())
+
+
+def age(created: str | None) -> float:
+    """Seconds since ``created`` (an ISO time), 0 when unknown."""
+    when = from_iso(created)
+    return max(0.0, (utcnow() - when).total_seconds()) if when else 0.0

@@ -81,6 +81,7 @@ class Drained:
     muted: int = 0
     left: int = 0  # still pending: to be tried by the next drain
     errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds from each sent alert's creation to its receipt
 
 
 class _Stop(Exception):
@@ -131,6 +132,7 @@ class Sender:
             receipt = await self._send(message, "deliveries", group, EVENT_ALERT, "alert_ids", result)
             if receipt is not None:
                 result.sent += len(group)
+                result.latencies += [outbox.age(row.created) for row in group]
                 for alert_id in message["metadata"]["event_payload"]["alert_ids"]:
                     covered = outbox.covered_followups(self.store, self.chat.id, alerts[alert_id])
                     outbox.mark_sent(self.store, "followups", covered, receipt)  # shown in the alert itself

@@ -1,0 +1,161 @@
+"""``/healthz`` and Prometheus ``/metrics`` for ``wirewatch run`` (``metrics.listen``; off by default).
+
+/healthz answers 200 when the scheduler has ticked recently, the database takes a write and every chat
+listener is up, and 503 with the reasons otherwise: what a container healthcheck or a load balancer asks.
+/metrics is prometheus-client's text format; counters are fed by the service as polls and drains end,
+gauges (outbox depth, deliveries by state) are read from the database at scrape time, so they are true
+after a restart too.
+
+Metrics (prefix ``wirewatch_``): ``polls_total{result}`` (ok, not_modified, error),
+``poll_errors_total{kind}`` (timeout, http_4xx, http_5xx, connection, tls, dns, parse, other),
+``not_modified_total``, ``articles_total`` (new articles stored), ``alerts_total`` (alerts raised),
+``deliveries{state}`` (pending, sent, failed, muted), ``outbox_depth`` (pending deliveries),
+``delivery_latency_seconds`` (alert raised -> chat receipt, histogram), ``event_loop_lag_seconds``
+(how late a 1 s timer fired, last sample).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_KINDS = (
+    ("timeout", re.compile(r"timed? ?out|timeout", re.I)),
+    ("http_5xx", re.compile(r"\bHTTP 5\d\d\b|\b5\d\d (server|internal|service|bad gateway)", re.I)),
+    ("http_4xx", re.compile(r"\bHTTP 4\d\d\b|\b4\d\d (not found|forbidden|client)", re.I)),
+    ("tls", re.compile(r"certificate|ssl|tls", re.I)),
+    ("dns", re.compile(r"name or service|resolve|dns|getaddrinfo|nodename", re.I)),
+    ("connection", re.compile(r"connect|refused|reset|closed", re.I)),
+    ("parse", re.compile(r"xml|feed|parse|malformed|not a feed", re.I)),
+)
+
+
+def error_kind(message: str) -> str:
+    return next((kind for kind, pattern in _KINDS if pattern.search(message)), "other")
+
+
+class Health:
+    """The service's vital signs, and the metrics registry they feed."""
+
+    def __init__(self, database: Path, listeners: Callable[[], dict[str, bool]] = dict) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.database = database
+        self.listeners = listeners
+        self.heartbeat = time.monotonic()
+        self.registry = CollectorRegistry()
+        self.polls = Counter("wirewatch_polls", "Polls of a source, by result", ["result"], registry=self.registry)
+        self.errors = Counter("wirewatch_poll_errors", "Failed polls, by kind", ["kind"], registry=self.registry)
+        self.not_modified = Counter("wirewatch_not_modified", "Polls answered 304", registry=self.registry)
+        self.articles = Counter("wirewatch_articles", "New articles stored", registry=self.registry)
+        self.alerts = Counter("wirewatch_alerts", "Alerts raised", registry=self.registry)
+        buckets = (0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600)
+        self.latency = Histogram("wirewatch_delivery_latency_seconds", "Alert raised to chat receipt",
+                                 buckets=buckets, registry=self.registry)  # fmt: skip
+        self.deliveries = Gauge("wirewatch_deliveries", "Deliveries by state", ["state"], registry=self.registry)
+        self.depth = Gauge("wirewatch_outbox_depth", "Pending deliveries", registry=self.registry)
+        self.lag = Gauge("wirewatch_event_loop_lag_seconds", "How late a 1 s timer fired", registry=self.registry)
+        for result in ("ok", "not_modified", "error"):
+            self.polls.labels(result)
+        for state in ("pending", "sent", "failed", "muted"):
+            self.deliveries.labels(state)
+
+    def polled(self, result) -> None:
+        """A PollResult, as the scheduler's job hands it over."""
+        if result.error:
+            self.polls.labels("error").inc()
+            self.errors.labels(error_kind(result.error)).inc()
+        elif result.not_modified:
+            self.polls.labels("not_modified").inc()
+            self.not_modified.inc()
+        else:
+            self.polls.labels("ok").inc()
+        self.articles.inc(result.new_articles)
+        self.alerts.inc(len(result.alerts))
+
+    def drained(self, results) -> None:
+        for result in results:
+            for seconds in result.latencies:
+                self.latency.observe(seconds)
+
+    def _read_outbox(self) -> None:
+        db = sqlite3.connect(self.database, timeout=5)
+        try:
+            counts = dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+        finally:
+            db.close()
+        for state in ("pending", "sent", "failed", "muted"):
+            self.deliveries.labels(state).set(counts.get(state, 0))
+        self.depth.set(counts.get("pending", 0))
+
+    def checks(self, stale_after: float) -> dict[str, str]:
+        """Each check's problem; empty when healthy."""
+        problems = {}
+        if time.monotonic() - self.heartbeat > stale_after:
+            problems["scheduler"] = f"no tick for {time.monotonic() - self.heartbeat:.0f} s"
+        try:
+            db = sqlite3.connect(self.database, timeout=2, isolation_level=None)
+            try:
+                db.execute("BEGIN IMMEDIATE")  # takes the write lock, writes nothing
+                db.execute("ROLLBACK")
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            problems["database"] = f"not writable: {exc}"
+        for name, up in self.listeners().items():
+            if not up:
+                problems[name] = "not connected"
+        return problems
+
+    async def lag_forever(self, every: float = 1.0) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + every
+            await asyncio.sleep(every)
+            self.lag.set(max(0.0, loop.time() - due))
+
+    def tick(self) -> None:
+        """A scheduler job every 15 s: proof that the scheduler runs jobs."""
+        self.heartbeat = time.monotonic()
+
+
+@asynccontextmanager
+async def serving(health: Health, listen: str, stale_after: float):
+    """The two endpoints on ``listen`` (host:port), for the life of the block."""
+    from aiohttp import web
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    async def healthz(request: web.Request) -> web.Response:
+        problems = await asyncio.to_thread(health.checks, stale_after)
+        body = {"ok": not problems, "problems": problems}
+        return web.json_response(body, status=503 if problems else 200, dumps=json.dumps)
+
+    async def metrics(request: web.Request) -> web.Response:
+        await asyncio.to_thread(health._read_outbox)
+        payload = generate_latest(health.registry)
+        return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host, _, port = listen.rpartition(":")
+    site = web.TCPSite(runner, host.strip("[]"), int(port))
+    await site.start()
+    lagger = asyncio.create_task(health.lag_forever())
+    print(f"wirewatch: health and metrics at http://{listen}/healthz and /metrics", flush=True)
+    try:
+        yield health
+    finally:
+        lagger.cancel()
+        await runner.cleanup()
