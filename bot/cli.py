@@ -33,7 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
     check.add_argument("--stats", action="store_true",
                        help="print the cycle's figures (requests, 304s, bytes, loop stalls) on stderr")  # fmt: skip
-    sub.add_parser("run", parents=[common], help="the long-running service (scheduler + chat listeners)")
+    run = sub.add_parser("run", parents=[common], help="the long-running service (scheduler + chat listeners)")
+    run.add_argument(
+        "--database", metavar="PATH", help="the SQLite file, instead of the config's (containers: a volume)"
+    )
+    run.add_argument(
+        "--metrics", metavar="HOST:PORT", help="serve /healthz and /metrics here (overrides metrics.listen)"
+    )
     recent = sub.add_parser("recent", parents=[common], help="the latest alerts")
     recent.add_argument("--keyword", "-k", metavar="K", help="only alerts of this keyword group")
     recent.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
@@ -108,9 +114,21 @@ def _check(args) -> int:
 
 
 def _run(args) -> int:
+    from pydantic import ValidationError
+
+    from bot.config import MetricsConfig
     from bot.service import run_service
 
-    return run_service(_config(args))
+    cfg = _config(args)
+    update: dict = {}
+    if args.database:
+        update["database"] = Path(args.database)
+    if args.metrics:
+        try:
+            update["metrics"] = MetricsConfig(listen=args.metrics)
+        except ValidationError as exc:
+            raise ConfigError(f"--metrics: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    return run_service(cfg.model_copy(update=update) if update else cfg)
 
 
 def _basics(args):
