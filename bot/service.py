@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -108,16 +109,54 @@ async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, heal
             await asyncio.wait_for(wake.wait(), every)
 
 
+GRACE = 30.0  # seconds that polls in flight get to finish after SIGTERM
+GAP = 1.0  # at most this many seconds between two first polls that are due at start
+
+
+def first_runs(config: Config, last_polls: dict[str, str | None], now: datetime) -> dict[str, datetime]:
+    """When each source polls first: where its schedule left off before a restart; what is due now one
+    after the other, interval/N apart (at most ``GAP``): a start (or a restart) never fires every source at
+    once, and a small config still starts at once (1,000 sources at 10m: 0.6 s apart, 10 minutes in all)."""
+    due: list[Source] = []
+    runs: dict[str, datetime] = {}
+    for source in config.sources:
+        last = last_polls.get(source.name)
+        if last:
+            nxt = datetime.fromisoformat(last) + timedelta(seconds=config.interval(source))
+            if nxt > now:
+                runs[source.name] = nxt
+                continue
+        due.append(source)
+    offset = 0.0
+    for source in due:
+        runs[source.name] = now + timedelta(seconds=offset)
+        offset += min(config.interval(source) / len(due), GAP)
+    return runs
+
+
+def jittered(seconds: float, rng: random.Random) -> float:
+    """An interval with ±10% jitter: sources that started together drift apart instead of firing together."""
+    return seconds * rng.uniform(0.9, 1.1)
+
+
 async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event, health) -> None:
-    """Every source on its own timer (its interval, or the backoff after failures) until ``stop``."""
+    """Every source on its own timer (its interval, or the backoff after failures) until ``stop``; then no
+    new poll starts, and those in flight get ``GRACE`` seconds to finish and be stored."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=UTC)
+    inflight: set[asyncio.Task] = set()
+    rng = random.Random()
 
     async def poll(source: Source) -> None:
-        pipeline.now = datetime.now(UTC)
-        result = await pipeline.poll(source)
-        await pipeline.flush()
+        task = asyncio.current_task()
+        inflight.add(task)
+        try:
+            pipeline.now = datetime.now(UTC)
+            result = await pipeline.poll(source)
+            await pipeline.flush()
+        finally:
+            inflight.discard(task)
         report([result])
         health.polled(result)
         if result.alerts and not config.channels:
@@ -125,14 +164,18 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
             sys.stdout.flush()
         if result.alerts or result.joined:
             wake.set()
+        if stop.is_set():
+            return
         errors = pipeline.reads.errors(source.name)
-        delay = backoff(config.interval(source), errors)
+        delay = jittered(backoff(config.interval(source), errors), rng)
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
                           args=[source], id=source.name, replace_existing=True,
                           misfire_grace_time=None)  # fmt: skip
 
+    last = {state.name: state.last_poll for state in pipeline.reads.sources()}
+    runs = first_runs(config, last, datetime.now(UTC))
     for source in config.sources:
-        scheduler.add_job(poll, "date", run_date=datetime.now(UTC), args=[source], id=source.name,
+        scheduler.add_job(poll, "date", run_date=runs[source.name], args=[source], id=source.name,
                           misfire_grace_time=None)  # fmt: skip
     scheduler.add_job(health.tick, "interval", seconds=15, id="heartbeat", next_run_time=datetime.now(UTC))
     scheduler.start()
@@ -141,4 +184,9 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     try:
         await stop.wait()
     finally:
+        scheduler.pause()  # nothing new starts
+        if inflight:
+            print(f"wirewatch: stopping: letting {len(inflight)} poll(s) in flight finish (up to {GRACE:.0f} s)",
+                  file=sys.stderr)  # fmt: skip
+            await asyncio.wait(set(inflight), timeout=GRACE)
         scheduler.shutdown(wait=False)

@@ -1,0 +1,77 @@
+"""`wirewatch run`'s scheduling: first polls spread (also after a restart), jitter, and a SIGTERM that lets
+the polls in flight finish and be stored before the process exits."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from bot import config as config_module
+from bot.service import GAP, first_runs, jittered
+from tests.conftest import KEYWORDS, wait_for
+
+ROOT = Path(__file__).parents[1]
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def sources_config(tmp_path, count: int, every: str = "10m"):
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text(yaml.safe_dump({"keywords": KEYWORDS, "every": every,
+                                    "sources": [{"name": f"s{i}", "url": f"https://s{i}.example/feed"}
+                                                for i in range(count)]}))  # fmt: skip
+    return config_module.load(path, environ={})
+
+
+def test_first_polls_are_spread_never_all_at_once(tmp_path):
+    config = sources_config(tmp_path, 1000)
+    runs = sorted(first_runs(config, {}, NOW).values())
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(runs)]
+    assert runs[0] == NOW and all(abs(g - 0.6) < 1e-6 for g in gaps)  # 10 minutes / 1,000 sources
+    assert (runs[-1] - NOW).total_seconds() < 600
+    small = sorted(first_runs(sources_config(tmp_path, 3), {}, NOW).values())
+    assert [(r - NOW).total_seconds() for r in small] == [0.0, GAP, 2 * GAP]  # a small config starts at once
+
+
+def test_a_restart_takes_up_the_schedule_where_it_was(tmp_path):
+    config = sources_config(tmp_path, 3)
+    last = {"s0": (NOW - timedelta(minutes=4)).isoformat(),  # due in 6 minutes: kept
+            "s1": (NOW - timedelta(hours=2)).isoformat(),  # overdue: now, spread with the new ones
+            "s2": None}  # fmt: skip
+    runs = first_runs(config, last, NOW)
+    assert runs["s0"] == NOW + timedelta(minutes=6)
+    assert runs["s1"] == NOW
+    assert (runs["s2"] - NOW).total_seconds() == GAP
+
+
+def test_jitter_stays_within_ten_percent():
+    rng = random.Random(7)
+    values = [jittered(600, rng) for _ in range(1000)]
+    assert 540 <= min(values) < 560 and 640 < max(values) <= 660
+
+
+def test_sigterm_lets_the_poll_in_flight_finish(sites, tmp_path):
+    """/slow/feed.xml answers after 3 s; SIGTERM arrives while it is on its way."""
+    config = tmp_path / "wirewatch.yaml"
+    slow = {"name": "Slow", "url": sites.url("/slow/feed.xml"), "every": "1h"}
+    config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS, "sources": [slow]}))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    before = sites.hits["/slow/feed.xml"]
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for(lambda: sites.hits["/slow/feed.xml"] > before, what="the slow poll to start")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "letting 1 poll(s) in flight finish" in err and "stopped." in err
+    db = sqlite3.connect(tmp_path / "wirewatch.db")
+    (last_ok, articles) = db.execute("SELECT last_ok, articles FROM sources WHERE name = 'Slow'").fetchone()
+    assert last_ok and articles > 0  # the poll finished and was stored before the exit
