@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     story = sub.add_parser("story", parents=[common], help="one story: its keywords and every outlet that ran it")
     story.add_argument("story_id", metavar="ID", type=_positive, help="the story number (from recent or search)")
     story.add_argument("--json", action="store_true", help="the story as one JSON object")
+    sub.add_parser("reload", parents=[common], help="make the running `wirewatch run` re-read its config (SIGHUP)")
     status = sub.add_parser("status", parents=[common], help="the outbox per chat channel: pending, sent, failed")
     status.add_argument("--json", action="store_true", help="one JSON object per channel")
     redeliver = sub.add_parser("redeliver", parents=[common], help="send a channel's failed alerts again, now")
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
     command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
                "validate": _validate, "demo": _demo, "explain": _explain, "story": _story, "status": _status,
-               "redeliver": _redeliver}[args.command]  # fmt: skip
+               "redeliver": _redeliver, "reload": _reload}[args.command]  # fmt: skip
     try:
         return command(args)
     except ConfigError as exc:
@@ -128,7 +129,7 @@ def _run(args) -> int:
             update["metrics"] = MetricsConfig(listen=args.metrics)
         except ValidationError as exc:
             raise ConfigError(f"--metrics: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
-    return run_service(cfg.model_copy(update=update) if update else cfg)
+    return run_service(cfg.model_copy(update=update) if update else cfg, update)
 
 
 def _basics(args):
@@ -194,6 +195,24 @@ def _story(args) -> int:
     if row is None:
         raise WirewatchError(f"no story {args.story_id}")
     print_stories([row], _STORY_COLUMNS, as_json=args.json)
+    return EXIT_OK
+
+
+def _reload(args) -> int:
+    """Check the file first, then signal the running service (its pid beside the database)."""
+    import os
+    import signal
+
+    from bot.service import pid_file
+
+    cfg = _config(args)  # a bad file stops here, with its one line, and the service is not disturbed
+    path = pid_file(cfg)
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as exc:
+        raise WirewatchError(f"no running `wirewatch run` for this database ({path}: {exc})") from None
+    print(f"wirewatch: asked process {pid} to reload {cfg.path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.config import Config, Source
 from bot.cycle import report
@@ -34,17 +36,64 @@ def backoff(interval: float, errors: int) -> float:
     return min(interval * 2 ** min(errors, 16), max(interval, MAX_BACKOFF))
 
 
-def run_service(config: Config) -> int:
-    asyncio.run(_serve(config))
+def run_service(config: Config, overrides: dict | None = None) -> int:
+    """``overrides``: what the command line set over the file (database, metrics), kept across reloads."""
+    asyncio.run(_serve(config, overrides or {}))
     return 0
 
 
-async def _serve(config: Config) -> None:
-    store = Store.open(config.database_path)
-    stop = asyncio.Event()
+def pid_file(config: Config) -> Path:
+    """Where ``run`` writes its process id, for ``wirewatch reload``: beside the database."""
+    return config.database_path.with_name(config.database_path.name + ".pid")
+
+
+async def _serve(config: Config, overrides: dict) -> None:
+    """Run until SIGINT/SIGTERM. SIGHUP (``wirewatch reload``) re-reads the config: a bad one is reported
+    and the service goes on as it was; a good one replaces the sources, groups, channels and listeners
+    without a restart (each source resumes its schedule where it was)."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    exiting = asyncio.Event()
+    pid = pid_file(config)
+    pid.parent.mkdir(parents=True, exist_ok=True)
+    pid.write_text(str(os.getpid()))
+    try:
+        while True:
+            stop, reload = asyncio.Event(), asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, _set_all, exiting, stop)
+            loop.add_signal_handler(signal.SIGHUP, _set_all, reload, stop)
+            await _serve_once(config, stop)
+            if exiting.is_set() or not reload.is_set():
+                break
+            config = _reloaded(config, overrides)
+    finally:
+        with contextlib.suppress(OSError):
+            pid.unlink()
+    print("wirewatch: stopped.", file=sys.stderr)
+
+
+def _set_all(*events: asyncio.Event) -> None:
+    for event in events:
+        event.set()
+
+
+def _reloaded(config: Config, overrides: dict) -> Config:
+    from bot.config import load
+    from bot.errors import ConfigError
+
+    try:
+        new = load(config.path)
+    except ConfigError as exc:
+        print(f"wirewatch: reload: {exc}; still running on the previous config", file=sys.stderr, flush=True)
+        return config
+    new = new.model_copy(update=overrides) if overrides else new
+    print(f"wirewatch: reloaded {new.path}: {len(new.sources)} sources, {len(new.keywords)} keyword groups, "
+          f"{len(new.channels)} chat channels", file=sys.stderr, flush=True)  # fmt: skip
+    return new
+
+
+async def _serve_once(config: Config, stop: asyncio.Event) -> None:
+    store = Store.open(config.database_path)
     outbox = Store.open(config.database_path) if config.channels else None
     wake = asyncio.Event()
     try:
@@ -59,7 +108,6 @@ async def _serve(config: Config) -> None:
         store.close()
         if outbox is not None:
             outbox.close()
-    print("wirewatch: stopped.", file=sys.stderr)
 
 
 @contextlib.asynccontextmanager

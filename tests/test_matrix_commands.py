@@ -157,5 +157,10 @@ def test_an_encrypted_room_is_one_warning_at_start(synapse, sites, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert "Matrix commands" in proc.stdout.readline()
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:  # never leave a bot running: it would decline the next tests' invites
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"run did not stop on SIGTERM: {err[-2000:]}") from None
     assert err.count(f"warning: matrix room {room} is end-to-end encrypted") == 1, err

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,3 +76,46 @@ def test_sigterm_lets_the_poll_in_flight_finish(sites, tmp_path):
     db = sqlite3.connect(tmp_path / "wirewatch.db")
     (last_ok, articles) = db.execute("SELECT last_ok, articles FROM sources WHERE name = 'Slow'").fetchone()
     assert last_ok and articles > 0  # the poll finished and was stored before the exit
+
+
+def test_reload_adds_sources_keeps_schedules_and_survives_a_bad_file(sites, tmp_path, cli):
+    config = tmp_path / "wirewatch.yaml"
+    euphrates = {"name": "Euphrates", "url": sites.url("/euphrates/feed.xml"), "every": "1h"}
+    atom = {"name": "Atom", "url": sites.url("/atom/feed.atom"), "every": "1h"}
+    config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS, "sources": [euphrates]}))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first, atom_before = sites.hits["/euphrates/feed.xml"], sites.hits["/atom/feed.atom"]
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: (tmp_path / "wirewatch.db.pid").exists() and sites.hits["/euphrates/feed.xml"] > first,
+                 what="the first poll")  # fmt: skip
+        polled = sites.hits["/euphrates/feed.xml"]
+
+        config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS,
+                                          "sources": [euphrates, atom]}))  # fmt: skip
+        code, _, err = cli("reload", "--config", config)
+        assert code == 0, err
+        wait_for(lambda: sites.hits["/atom/feed.atom"] > atom_before, what="the new source's first poll")
+
+        config.write_text("sources: [\n")  # broken YAML: `reload` refuses before signalling
+        code, _, err = cli("reload", "--config", config)
+        assert code == 2 and "wirewatch.yaml" in err
+        os.kill(proc.pid, signal.SIGHUP)  # the service itself refuses it too, and goes on
+        wait_for(lambda: any("still running on the previous config" in line for line in lines), what="the refusal")
+        config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS, "sources": [euphrates]}))
+        wait_for(lambda: proc.poll() is None and (tmp_path / "wirewatch.db.pid").exists(), what="the service")
+        assert sites.hits["/euphrates/feed.xml"] == polled  # its schedule resumed, not restarted
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        reader.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
+    err = "".join(lines)
+    assert proc.returncode == 0, err
+    assert "reloaded" in err and "still running on the previous config" in err, err
+    assert not (tmp_path / "wirewatch.db.pid").exists()
