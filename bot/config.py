@@ -212,6 +212,7 @@ class Config(_Model):
     keywords: list[Keyword] = Field(min_length=1)
     every: Duration = 600.0
     max_age: Duration = 7 * 86400.0
+    keep: Duration = 180 * 86400.0  # `run` prunes articles (and their alerts) first seen longer ago, daily
     channels: list[Channel] = []
     digest_after: int = Field(10, ge=1, le=1000)  # more alerts than this for one channel in one drain: a digest
     slack: SlackConfig | None = None

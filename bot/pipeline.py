@@ -116,6 +116,8 @@ class Pipeline:
         """``function(*args)`` in the writer thread, one call at a time, in the order asked."""
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
 
+    write = _write  # for jobs beside the polls that write too (retention): the same single writer
+
     async def flush(self) -> None:
         """Write the poll records kept back by ``poll``: one commit for many sources instead of one each
         (a commit costs ~0.35 ms, as much as the whole rest of a 304'd source)."""

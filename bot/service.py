@@ -226,6 +226,16 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
         scheduler.add_job(poll, "date", run_date=runs[source.name], args=[source], id=source.name,
                           misfire_grace_time=None)  # fmt: skip
     scheduler.add_job(health.tick, "interval", seconds=15, id="heartbeat", next_run_time=datetime.now(UTC))
+
+    async def prune() -> None:
+        from bot.retention import prune as prune_store
+
+        counts = await pipeline.write(prune_store, pipeline.store, config.keep)
+        if counts["articles"]:
+            log.info("retention: %s", counts)
+
+    scheduler.add_job(prune, "interval", hours=24, id="retention",
+                      next_run_time=datetime.now(UTC) + timedelta(minutes=5))  # fmt: skip
     scheduler.start()
     log.info("wirewatch run: %d sources scheduled", len(config.sources))
     print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)
