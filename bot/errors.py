@@ -24,9 +24,10 @@ class ConfigError(WirewatchError):
 
 
 class FetchError(WirewatchError):
-    def __init__(self, message: str, url: str = "") -> None:
+    def __init__(self, message: str, url: str = "", retry_after: float | None = None) -> None:
         super().__init__(message)
         self.url = url
+        self.retry_after = retry_after  # seconds the site asked us to wait (429/503 Retry-After)
 
 
 class NotModified(FetchError):

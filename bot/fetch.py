@@ -43,6 +43,7 @@ class Response:
     last_modified: str | None = None
     truncated: bool = False  # the body was over the size cap and was cut
     elapsed: float = 0.0
+    retry_after: float | None = None  # a 429/503's Retry-After, in seconds
 
 
 @dataclass(slots=True)
@@ -180,7 +181,9 @@ class Fetcher:
             raise NotModified("not modified", url)
         if response.status >= 400:
             self.stats.failed += 1
-            raise FetchError(f"HTTP {response.status} {_reason(response.status)}".rstrip(), url)
+            wait = f" (Retry-After {response.retry_after:g} s)" if response.retry_after else ""
+            raise FetchError(f"HTTP {response.status} {_reason(response.status)}".rstrip() + wait, url,
+                             retry_after=response.retry_after)  # fmt: skip
         return response
 
     async def _request(self, url: str, headers: dict[str, str], proxy: str | None, host: str) -> Response:
@@ -215,7 +218,27 @@ class Fetcher:
                 etag=r.headers.get("etag"),
                 last_modified=r.headers.get("last-modified"),
                 truncated=truncated,
+                retry_after=retry_after(r.headers.get("retry-after")) if r.status_code in (429, 503) else None,
             )
+
+
+def retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 10.2.3); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    seconds = (when - datetime.now(UTC)).total_seconds() if when.tzinfo else None
+    return max(0.0, seconds) if seconds is not None else None
 
 
 def _reason(status: int) -> str:

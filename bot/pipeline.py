@@ -53,6 +53,7 @@ class PollResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    retry_after: float | None = None  # the site asked to be left alone this long (429/503 Retry-After)
 
 
 @dataclass(slots=True)
@@ -140,6 +141,7 @@ class Pipeline:
                 result.not_modified = True
             except (FetchError, ExtractError) as exc:
                 result.error = str(exc)
+                result.retry_after = getattr(exc, "retry_after", None)
             except Exception as exc:  # a bug must not stop the other sources; it is reported like a failure
                 log.exception("unexpected error while polling %s", source.name)
                 result.error = f"internal error: {type(exc).__name__}: {exc}"

@@ -216,6 +216,8 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
             return
         errors = pipeline.reads.errors(source.name)
         delay = jittered(backoff(config.interval(source), errors), rng)
+        if result.retry_after:  # the site said when: never sooner (capped at a day against a nonsense value)
+            delay = max(delay, min(result.retry_after, 86400.0))
         scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
                           args=[source], id=source.name, replace_existing=True,
                           misfire_grace_time=None)  # fmt: skip

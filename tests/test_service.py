@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,3 +120,33 @@ def test_reload_adds_sources_keeps_schedules_and_survives_a_bad_file(sites, tmp_
     assert proc.returncode == 0, err
     assert "reloaded" in err and "still running on the previous config" in err, err
     assert not (tmp_path / "wirewatch.db.pid").exists()
+
+
+def test_a_sites_retry_after_is_honoured(sites, tmp_path):
+    """/busy/feed.xml answers 429 with Retry-After: 120; polled every second otherwise, it is asked once."""
+    config = tmp_path / "wirewatch.yaml"
+    busy = {"name": "Busy", "url": sites.url("/busy/feed.xml"), "every": "1s"}
+    config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS, "sources": [busy]}))
+    before = sites.hits["/busy/feed.xml"]
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_for(lambda: sites.hits["/busy/feed.xml"] > before, what="the first poll")
+        time.sleep(4)  # four intervals, and twice the backoff a failure alone would impose
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert sites.hits["/busy/feed.xml"] - before == 1
+    assert "HTTP 429 Too Many Requests (Retry-After 120 s)" in err
+
+
+def test_retry_after_takes_seconds_or_a_date():
+    from email.utils import format_datetime
+
+    from bot.fetch import retry_after
+
+    assert retry_after("120") == 120.0
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    assert 80 <= retry_after(soon) <= 90
+    assert retry_after("soon") is None and retry_after(None) is None
