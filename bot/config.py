@@ -214,6 +214,8 @@ class Config(_Model):
     max_age: Duration = 7 * 86400.0
     keep: Duration = 180 * 86400.0  # `run` prunes articles (and their alerts) first seen longer ago, daily
     channels: list[Channel] = []
+    alerts_admin_channel: Channel | None = None  # where "source down / back" messages go (bot/watchdog.py)
+    source_down_after: Duration = 6 * 3600.0  # failing this long before the admins are told, once
     digest_after: int = Field(10, ge=1, le=1000)  # more alerts than this for one channel in one drain: a digest
     slack: SlackConfig | None = None
     matrix: MatrixConfig | None = None
@@ -241,6 +243,9 @@ class Config(_Model):
                     raise _KeyedError(("channels", i, "keywords", j), f'"{name}" is not a keyword group name')
             if getattr(self, channel.kind) is None:
                 raise _KeyedError((channel.kind,), f"this section is needed: channels[{i}] is a {channel.kind} channel")
+        admin = self.alerts_admin_channel
+        if admin is not None and getattr(self, admin.kind) is None:
+            raise _KeyedError((admin.kind,), f"this section is needed: alerts_admin_channel is a {admin.kind} channel")
         return self
 
     def source(self, name: str) -> Source:

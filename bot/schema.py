@@ -125,6 +125,9 @@ def v3(db: sqlite_utils.Database) -> None:
         "PRIMARY KEY (channel, keyword)) WITHOUT ROWID"
     )
     db.execute("ALTER TABLE deliveries ADD COLUMN failed_at TEXT")
+    # a source's failing streak: since when, and whether the admins' channel was told (bot/watchdog.py)
+    db.execute("ALTER TABLE sources ADD COLUMN failing_since TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN down_notified TEXT")
     # a Matrix login made with a password once: its token and device, so the config never holds them
     db.execute(
         "CREATE TABLE chat_sessions (homeserver TEXT NOT NULL, user_id TEXT NOT NULL, access_token TEXT NOT NULL, "

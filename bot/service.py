@@ -72,6 +72,24 @@ async def _serve(config: Config, overrides: dict) -> None:
     print("wirewatch: stopped.", file=sys.stderr)
 
 
+async def _watch(config: Config, pipeline: Pipeline, name: str) -> None:
+    """Tell the admins' channel once when a source has been down too long, and once when it is back."""
+    from bot import watchdog
+    from bot.deliver.chats import notify
+
+    what = await pipeline.write(watchdog.due, pipeline.store, name, config.source_down_after)
+    if what is None:
+        return
+    body = await pipeline.write(watchdog.text, pipeline.store, name, what)
+    store = Store.open(config.database_path)  # its own connection: the writer thread owns the pipeline's
+    try:
+        posted = await notify(config, store, body)
+    finally:
+        store.close()
+    if posted:
+        await pipeline.write(watchdog.mark, pipeline.store, name, what)
+
+
 def _set_all(*events: asyncio.Event) -> None:
     for event in events:
         event.set()
@@ -212,6 +230,8 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
             sys.stdout.flush()
         if result.alerts or result.joined:
             wake.set()
+        if config.alerts_admin_channel is not None:
+            await _watch(config, pipeline, source.name)
         if stop.is_set():
             return
         errors = pipeline.reads.errors(source.name)

@@ -195,16 +195,19 @@ class Store:
         now = iso(utcnow())
         if error:
             self.db.execute(
-                "INSERT INTO sources (name, url, type, last_poll, last_error, last_error_at, errors, articles) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?4, 1, 0) ON CONFLICT (name) DO UPDATE SET url = ?2, type = ?3, "
-                "last_poll = ?4, last_error = ?5, last_error_at = ?4, errors = coalesce(errors, 0) + 1",
+                "INSERT INTO sources (name, url, type, last_poll, last_error, last_error_at, errors, articles, "
+                "failing_since) VALUES (?1, ?2, ?3, ?4, ?5, ?4, 1, 0, ?4) ON CONFLICT (name) DO UPDATE SET "
+                "url = ?2, type = ?3, last_poll = ?4, last_error = ?5, last_error_at = ?4, "
+                "failing_since = CASE WHEN coalesce(errors, 0) = 0 THEN ?4 ELSE failing_since END, "
+                "errors = coalesce(errors, 0) + 1",
                 [name, url, type_, now, error],
             )
         else:
             self.db.execute(
                 "INSERT INTO sources (name, url, type, last_poll, last_ok, errors, articles) "
                 "VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5) ON CONFLICT (name) DO UPDATE SET url = ?2, type = ?3, "
-                "last_poll = ?4, last_ok = ?4, errors = 0, articles = coalesce(articles, 0) + ?5",
+                "last_poll = ?4, last_ok = ?4, errors = 0, articles = coalesce(articles, 0) + ?5, "
+                "failing_since = NULL",
                 [name, url, type_, now, new_articles],
             )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from bot import config as config_module
+from bot.demo.server import SiteServer
 from bot.service import GAP, first_runs, jittered
 from tests.conftest import KEYWORDS, wait_for
 
@@ -150,3 +151,46 @@ def test_retry_after_takes_seconds_or_a_date():
     soon = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
     assert 80 <= retry_after(soon) <= 90
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_the_admins_hear_once_when_a_source_is_down_and_once_when_it_is_back(tmp_path):
+    from tests.slack_fake import BOT_TOKEN, SlackFake
+
+    root = tmp_path / "web"
+    (root / "flaky").mkdir(parents=True)  # no feed yet: 404 until the test writes it
+    with SiteServer(root) as site, SlackFake() as slack:
+        slack.add_channel("C0OPS0001", "ops")
+        config = tmp_path / "wirewatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": "wirewatch.db", "keywords": KEYWORDS, "source_down_after": "2s",
+            "sources": [{"name": "Flaky", "url": site.url("/flaky/feed.xml"), "every": "1s"}],
+            "alerts_admin_channel": {"slack": "#ops"},
+            "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "s", "api_url": slack.api_url,
+                      "listen": f"127.0.0.1:{_free_port()}"},
+        }))  # fmt: skip
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "SLACK_BOT_TOKEN": BOT_TOKEN}
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        ops = slack.channels["C0OPS0001"].messages
+        try:
+            wait_for(lambda: ops, timeout=30, what="the down message")
+            assert "Source Flaky has been failing since" in ops[0]["text"] and "404" in ops[0]["text"]
+            polls = site.hits["/flaky/feed.xml"]
+            wait_for(lambda: site.hits["/flaky/feed.xml"] > polls, timeout=30, what="another failed poll")
+            assert len(ops) == 1  # not one per failed poll
+            (root / "flaky" / "feed.xml").write_text(
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>Flaky</title></channel></rss>'
+            )
+            wait_for(lambda: len(ops) == 2, timeout=40, what="the back message")
+            assert ops[1]["text"].startswith("Source Flaky works again.")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

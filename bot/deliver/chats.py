@@ -58,6 +58,8 @@ async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> lis
     from bot.errors import DeliveryError
 
     kinds = {channel.kind for channel in config.channels}
+    if config.alerts_admin_channel is not None:
+        kinds.add(config.alerts_admin_channel.kind)
     out: list[Drained] = []
     if "slack" in kinds:
         from bot.deliver import slack
@@ -72,6 +74,32 @@ async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> lis
         except DeliveryError as exc:
             out.append(Drained("matrix", errors=[f"matrix: {exc}; its alerts stay in the outbox"]))
     return out
+
+
+async def notify(config: Config, store: Store, body: str) -> bool:
+    """One plain message to ``alerts_admin_channel``; whether it was posted (it is tried again later if not)."""
+    from bot.errors import DeliveryError
+    from bot.watchdog import message
+
+    channel = config.alerts_admin_channel
+    if channel is None:
+        return False
+    clients: dict[str, Any] = {}
+    try:
+        errors = await _connect(config, store, clients)
+        if errors or channel.kind not in clients:
+            return False
+        chat = KINDS[channel.kind](config, channel, clients)
+        await chat.post(message(chat, body))
+        return True
+    except DeliveryError as exc:
+        print(f"wirewatch: admins' channel {channel.id}: {exc}", file=sys.stderr)
+        return False
+    finally:
+        for client in clients.values():
+            close = getattr(client, "close", None)
+            if close is not None:
+                await close()
 
 
 def report(results: list[Drained], out=None) -> None:
