@@ -324,9 +324,10 @@ class Pipeline:
 
 
 @asynccontextmanager
-async def running(config: Config, store: Store) -> AsyncIterator[Pipeline]:
-    """A pipeline with its worker pool, HTTP clients and writer thread, all closed when the block ends."""
-    with _collector(), Workers(config.keywords, config.worker_count()) as workers:
+async def running(config: Config, store: Store, worker_idle: float | None = None) -> AsyncIterator[Pipeline]:
+    """A pipeline with its worker pool, HTTP clients and writer thread, all closed when the block ends.
+    ``worker_idle``: the pool's processes exit after this many idle seconds (``run``)."""
+    with _collector(), Workers(config.keywords, config.worker_count(), worker_idle) as workers:
         async with Fetcher(FetchSettings.from_config(config)) as fetcher:
             pipeline = Pipeline(config, store, fetcher, workers)
             try:

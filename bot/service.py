@@ -115,7 +115,11 @@ async def _serve_once(config: Config, stop: asyncio.Event) -> None:
     outbox = Store.open(config.database_path) if config.channels else None
     wake = asyncio.Event()
     try:
-        async with running(config, store) as pipeline, _listening(config) as up, _health(config, up) as health:
+        async with (
+            running(config, store, worker_idle=WORKER_IDLE) as pipeline,
+            _listening(config) as up,
+            _health(config, up) as health,
+        ):
             drainer = asyncio.create_task(_drain_forever(config, outbox, wake, health)) if outbox else None
             try:
                 await _schedule(config, pipeline, stop, wake, health)
@@ -176,6 +180,7 @@ async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, heal
 
 
 GRACE = 30.0  # seconds that polls in flight get to finish after SIGTERM
+WORKER_IDLE = 60.0  # the worker processes exit after this long without a page to read, and start again on one
 GAP = 1.0  # at most this many seconds between two first polls that are due at start
 
 

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -105,13 +106,19 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
 class Workers:
     """``await workers.call(read_article, ...)``: in the pool when there is one, else inline."""
 
-    def __init__(self, keywords: list[Keyword], count: int) -> None:
+    def __init__(self, keywords: list[Keyword], count: int, idle_after: float | None = None) -> None:
+        """``idle_after``: seconds without a task after which the pool's processes exit (``run``: their
+        memory is returned between cycles; the next task starts the pool again). None: kept to the end."""
         self.count = count
+        self.idle_after = idle_after
         self._keywords = keywords
         self._pool: ProcessPoolExecutor | None = None
         self._starting: asyncio.Future | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._busy = 0
+        self._last = time.monotonic()
+        self._watch: asyncio.Task | None = None
 
     def __enter__(self) -> Workers:
         _start(self._keywords)  # inline calls (and _update's digest) use this process's matcher
@@ -138,8 +145,24 @@ class Workers:
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+        if self._watch is not None:
+            self._watch.cancel()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    async def _idle_watch(self) -> None:
+        """Shut the pool down once it has had nothing to do for ``idle_after`` seconds."""
+        assert self.idle_after is not None
+        while True:
+            await asyncio.sleep(self.idle_after / 4)
+            if self._busy or time.monotonic() - self._last < self.idle_after:
+                continue
+            with self._lock:
+                pool, self._pool, self._starting = self._pool, None, None
+            if pool is not None:
+                await asyncio.to_thread(pool.shutdown, True)
+            self._watch = None
+            return
 
     async def call(self, function, *args: Any):
         if not self.count:
@@ -150,7 +173,14 @@ class Workers:
             await asyncio.shield(self._starting)  # one start, whoever asked first; a cancelled caller leaves it
             if self._pool is None:
                 raise RuntimeError("the worker pool was closed")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+            if self.idle_after is not None and self._watch is None:
+                self._watch = asyncio.create_task(self._idle_watch())
+        self._busy += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        finally:
+            self._busy -= 1
+            self._last = time.monotonic()
 
 
 def _ready() -> None:

@@ -194,3 +194,28 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():
+    import asyncio
+
+    from bot.config import Keyword
+    from bot.workers import Workers
+
+    async def scenario():
+        with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, idle_after=0.4) as workers:
+            first = await workers.call(os.getpid)
+            os.kill(first, 0)  # alive while in use
+            for _ in range(100):  # the pool notices it is idle and its process exits
+                await asyncio.sleep(0.05)
+                try:
+                    os.kill(first, 0)
+                except ProcessLookupError:
+                    break
+            else:
+                raise AssertionError("the idle worker process did not exit")
+            second = await workers.call(os.getpid)
+            return first, second
+
+    first, second = asyncio.run(scenario())
+    assert second != first and second != os.getpid()
