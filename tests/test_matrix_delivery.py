@@ -257,15 +257,16 @@ def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, 
     room = new_room(synapse)
     monkeypatch.setenv("MATRIX_ACCESS_TOKEN", synapse.accounts["bot"]["access_token"])
     config = write_config(
-        sources(list(OUTLETS)), channels=[{"matrix": room}], digest_after=100,
+        sources(list(OUTLETS)), channels=[{"matrix": room}], digest_after=100, timeout="15s",
         matrix={"homeserver": synapse.url, "user_id": synapse.accounts["bot"]["user_id"],
                 "access_token": "${MATRIX_ACCESS_TOKEN}"},
     )  # fmt: skip
     publish(ORIGINALS)
-    check(cli, config)
+    _, err = check(cli, config)
+    assert "timed out" not in err, err  # every original stored: the copies below must find them
     publish(ARTICLES)
-    later, _ = check(cli, config)
-    assert later == []
+    later, err = check(cli, config)
+    assert later == [], err
     events = notices(synapse, room)
     alerts = {e["event_id"] for e in events if carried(e)}
     replies = [e for e in events if (e["content"].get("m.relates_to") or {}).get("rel_type") == "m.thread"]

@@ -203,12 +203,14 @@ def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, 
         channels=[{"slack": "#syria-alerts"}],
         slack={"bot_token": "${SLACK_BOT_TOKEN}", "api_url": slack.api_url},
         digest_after=100,
+        timeout="15s",
     )
     publish(ORIGINALS)
-    alerts, _ = check(cli, config)
+    alerts, err = check(cli, config)
+    assert "timed out" not in err, err  # every original stored: the copies below must find them
     publish(ARTICLES)
-    later, _ = check(cli, config)
-    assert later == []  # copies never alert again
+    later, err = check(cli, config)
+    assert later == [], err  # copies never alert again
 
     messages = slack.channels["C0SYRIA01"].messages
     replies = [m for m in messages if m.get("thread_ts")]
