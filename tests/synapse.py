@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import httpx
 import yaml
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("WIREWATCH_SYNAPSE_VENV", ROOT / ".venv-synapse"))
@@ -51,16 +52,10 @@ def python() -> Path:
     return exe
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Synapse:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.exe = python()

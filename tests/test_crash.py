@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import KEYWORDS, wait_for
+from tests.conftest import KEYWORDS, free_port, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
 
 ROOT = Path(__file__).parents[1]
@@ -65,7 +65,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
             "sources": [{"name": "Grow", "url": site.url("/grow/feed.xml"), "every": "1s"}],
             "channels": [{"slack": "#syria-alerts"}],
             "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "s", "api_url": slack.api_url,
-                      "listen": f"127.0.0.1:{_free_port()}"},
+                      "listen": f"127.0.0.1:{free_port()}"},
         }), encoding="utf-8")  # fmt: skip
         grown = threading.Event()
 
@@ -116,11 +116,3 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     assert len(set(ids)) == len(ids), "an alert was posted twice"
     db = sqlite3.connect(tmp_path / "wirewatch.db")
     assert sorted(ids) == sorted(r[0] for r in db.execute("SELECT id FROM alerts"))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

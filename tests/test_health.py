@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,16 +15,10 @@ import pytest
 import yaml
 
 from bot.health import error_kind
-from tests.conftest import KEYWORDS, wait_for
+from tests.conftest import KEYWORDS, free_port, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
 
 ROOT = Path(__file__).parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def metric(text: str, name: str) -> float:
@@ -38,7 +31,7 @@ def metric(text: str, name: str) -> float:
 @pytest.fixture(scope="module")
 def service(sites, tmp_path_factory):
     folder = tmp_path_factory.mktemp("health")
-    port = _free_port()
+    port = free_port()
     with SlackFake() as slack:
         slack.add_channel("C0SYRIA01", "syria-alerts")
         config = folder / "wirewatch.yaml"
@@ -48,7 +41,7 @@ def service(sites, tmp_path_factory):
                         {"name": "Broken", "url": sites.url("/broken/500.xml"), "every": "1h"}],
             "channels": [{"slack": "#syria-alerts"}],
             "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "s", "api_url": slack.api_url,
-                      "listen": f"127.0.0.1:{_free_port()}"},
+                      "listen": f"127.0.0.1:{free_port()}"},
             "metrics": {"listen": f"127.0.0.1:{port}"},
         }), encoding="utf-8")  # fmt: skip
         env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "PYTHONUNBUFFERED": "1"}

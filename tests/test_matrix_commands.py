@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import KEYWORDS, wait_for
+from tests.conftest import KEYWORDS, stop, wait_for
 from tests.test_matrix_delivery import new_room
 
 ROOT = Path(__file__).parents[1]
@@ -73,12 +73,7 @@ def bot(synapse, sites, tmp_path_factory):
         assert "Matrix commands" in line, line + (proc.stderr.read() if proc.poll() is not None else "")
         yield room, early
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
+        err = stop(proc)
     assert "Traceback" not in err, err
 
 

@@ -20,7 +20,7 @@ import yaml
 from bot import config as config_module
 from bot.demo.server import SiteServer
 from bot.service import GAP, first_runs, jittered
-from tests.conftest import KEYWORDS, wait_for
+from tests.conftest import KEYWORDS, free_port, wait_for
 
 ROOT = Path(__file__).parents[1]
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -166,7 +166,7 @@ def test_the_admins_hear_once_when_a_source_is_down_and_once_when_it_is_back(tmp
             "sources": [{"name": "Flaky", "url": site.url("/flaky/feed.xml"), "every": "1s"}],
             "alerts_admin_channel": {"slack": "#ops"},
             "slack": {"bot_token": "${SLACK_BOT_TOKEN}", "signing_secret": "s", "api_url": slack.api_url,
-                      "listen": f"127.0.0.1:{_free_port()}"},
+                      "listen": f"127.0.0.1:{free_port()}"},
         }))  # fmt: skip
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SLACK_BOT_TOKEN": BOT_TOKEN}
         proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
@@ -186,14 +186,6 @@ def test_the_admins_hear_once_when_a_source_is_down_and_once_when_it_is_back(tmp
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():

@@ -9,8 +9,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,18 +21,12 @@ import pytest
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import DATA, KEYWORDS, wait_for
+from tests.conftest import DATA, KEYWORDS, free_port, stop, wait_for
 from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SlackFake
 
 ROOT = Path(__file__).parents[1]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example secret
 ADMIN, SOMEONE = "U0ADMIN01", "U0OTHER01"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_run(tmp_path: Path, site: SiteServer, slack: SlackFake, **slack_settings) -> tuple[subprocess.Popen, Path]:
@@ -53,16 +45,6 @@ def start_run(tmp_path: Path, site: SiteServer, slack: SlackFake, **slack_settin
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     return proc, config
-
-
-def stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    return err
 
 
 def payload(slack: SlackFake, text: str, user: str = SOMEONE) -> dict:
@@ -84,7 +66,7 @@ def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None
 def http_bot(tmp_path_factory):
     with SiteServer(DATA / "sites") as site, SlackFake() as slack:
         slack.add_channel("C0SYRIA01", "syria-alerts")
-        port = _free_port()
+        port = free_port()
         proc, config = start_run(tmp_path_factory.mktemp("http"), site, slack, listen=f"127.0.0.1:{port}")
         url = f"http://127.0.0.1:{port}/slack/events"
         try:

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 HIGHLIGHT = ("\ue000", "\ue001")  # search hits, marked with characters no page text keeps (bot.deliver.inert)
 
+
+def hits(snippet: str) -> list[tuple[str, bool]]:
+    """A search snippet as (piece, is a hit), split on the HIGHLIGHT marks before anything makes it inert."""
+    start, end = HIGHLIGHT
+    return [(part, bool(i % 2)) for i, part in enumerate(snippet.replace(end, start).split(start))]
+
+
 USAGE = {
     "recent": "recent [group] [N | 24h]: the latest alerted stories",
     "search": 'search <query>: full-text search, newest first (words, "a phrase", AND / OR / NOT, prefix*)',

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
-from bot.commands.chat import HIGHLIGHT, Reply, answer
+from bot.commands.chat import Reply, answer, hits
 from bot.config import Config
 from bot.deliver.inert import inert
 from bot.deliver.notice import link, text
@@ -32,9 +32,7 @@ ADMIN_LEVEL = 50
 
 
 def _highlighted(snippet: str) -> str:
-    start, end = HIGHLIGHT
-    parts = snippet.replace(end, start).split(start)
-    return "".join(f"<b>{text(p, 400)}</b>" if i % 2 else text(p, 400) for i, p in enumerate(parts))
+    return "".join(f"<b>{text(part, 400)}</b>" if hit else text(part, 400) for part, hit in hits(snippet))
 
 
 def _story(row: dict) -> str:

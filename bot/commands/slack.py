@@ -14,7 +14,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.commands.chat import HIGHLIGHT, Reply, answer
+from bot.commands.chat import Reply, answer, hits
 from bot.config import Config
 from bot.deliver import blocks
 from bot.deliver.blocks import date_token, link, mrkdwn
@@ -34,11 +34,10 @@ def _section(text: str) -> dict:
 
 def _highlighted(snippet: str) -> str:
     """A search snippet with the hits in bold; the hit markers are split on before the text is made inert."""
-    start, end = HIGHLIGHT
     out = []
-    for i, part in enumerate(snippet.replace(end, start).split(start)):
+    for part, hit in hits(snippet):
         text = mrkdwn(part, 600)
-        out.append(f"*{text}*" if i % 2 and text.strip() else text)
+        out.append(f"*{text}*" if hit and text.strip() else text)
     return "".join(out)
 
 

@@ -10,9 +10,8 @@ section, 10 context elements, 50 blocks, 75 characters an option) are kept by cu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
 
-from bot.deliver.inert import cut, inert
+from bot.deliver.inert import article_url, at_found, cut, inert
 from bot.models import Alert
 
 SECTION = 3000
@@ -42,11 +41,8 @@ def mrkdwn(raw: str | None, limit: int = SECTION) -> str:
 
 def safe_url(url: str) -> str | None:
     """An http(s) URL fit for ``<url|text>``: characters that would end or split the link encoded."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    encoded = quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
-    return encoded.replace("&", "&amp;")
+    target = article_url(url)
+    return target.replace("&", "&amp;") if target else None
 
 
 def link(url: str, text: str | None, limit: int = 500) -> str:
@@ -80,14 +76,12 @@ def found_spellings(alert: Alert) -> dict[str, str]:
 def snippet(alert: Alert, limit: int = SECTION) -> str:
     """The snippet with the spelling that fired in bold: the one place scraped text gets formatting."""
     text = inert(alert.snippet)
-    for spelling in found_spellings(alert).values():
-        spelling = inert(spelling)
-        index = text.find(spelling) if spelling else -1
-        if index >= 0:
-            before, after = text[:index], text[index + len(spelling) :]
-            room = max(0, limit - len(spelling) * 2 - 8) // 2
-            return f"{mrkdwn(before[len(before) - room :], room)}*{mrkdwn(spelling, 200)}*{mrkdwn(after, room)}"
-    return mrkdwn(text, limit)
+    found = at_found(text, (inert(s) for s in found_spellings(alert).values()))
+    if found is None:
+        return mrkdwn(text, limit)
+    before, spelling, after = found
+    room = max(0, limit - len(spelling) * 2 - 8) // 2
+    return f"{mrkdwn(before[len(before) - room :], room)}*{mrkdwn(spelling, 200)}*{mrkdwn(after, room)}"
 
 
 def _menu(alert: Alert) -> dict:

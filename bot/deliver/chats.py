@@ -47,10 +47,7 @@ async def drain_all(config: Config, store: Store, policy: Policy | None = None,
         drains = (Sender(store, chat, config.digest_after, policy).drain() for chat in chats)
         return results + list(await asyncio.gather(*drains))
     finally:
-        for client in clients.values():
-            close = getattr(client, "close", None)  # nio's client holds an aiohttp session; slack_sdk's does not
-            if close is not None:
-                await close()
+        await _close(clients)
 
 
 async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> list[Drained]:
@@ -96,10 +93,14 @@ async def notify(config: Config, store: Store, body: str) -> bool:
         print(f"wirewatch: admins' channel {channel.id}: {exc}", file=sys.stderr)
         return False
     finally:
-        for client in clients.values():
-            close = getattr(client, "close", None)
-            if close is not None:
-                await close()
+        await _close(clients)
+
+
+async def _close(clients: dict[str, Any]) -> None:
+    for client in clients.values():
+        close = getattr(client, "close", None)  # nio's client holds an aiohttp session; slack_sdk's does not
+        if close is not None:
+            await close()
 
 
 def report(results: list[Drained], out=None) -> None:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.deliver.inert import at_found
 from bot.models import Alert
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -64,12 +65,8 @@ def print_joined(joined: list[dict], out: TextIO | None = None) -> None:
 def _bracketed(alert: Alert) -> str:
     """The snippet with the spelling that fired in »guillemets«, so a reader sees at once what matched."""
     text = clean(alert.snippet)
-    for match in alert.matches:
-        found = clean(match.found)
-        index = text.find(found)
-        if found and index >= 0:
-            return f"{text[:index]}»{found}«{text[index + len(found) :]}"
-    return text
+    found = at_found(text, (clean(match.found) for match in alert.matches))
+    return f"{found[0]}»{found[1]}«{found[2]}" if found else text
 
 
 def _alerts_table(alerts: list[Alert], out: TextIO) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from urllib.parse import quote, urlsplit
 
 # Fillers that render as nothing although Unicode does not class them as format characters.
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180e")
@@ -69,3 +71,21 @@ def cut(text: str, limit: int) -> str:
     if space > limit * 0.6:
         head = head[:space]
     return head.rstrip() + "…"
+
+
+def article_url(url: str) -> str | None:
+    """An http(s) URL with every character that could end or split a link (``|<>"`` spaces ...) percent-encoded;
+    None for anything else (javascript:, matrix:, a bare word). Each chat escapes the result for its markup."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def at_found(text: str, spellings: Iterable[str]) -> tuple[str, str, str] | None:
+    """``text`` split around the first of ``spellings`` it contains: (before, spelling, after)."""
+    for spelling in spellings:
+        index = text.find(spelling) if spelling else -1
+        if index >= 0:
+            return text[:index], spelling, text[index + len(spelling) :]
+    return None

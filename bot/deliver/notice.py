@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 from html import escape
-from urllib.parse import quote, urlsplit
 
 from bot.deliver.blocks import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, found_spellings
-from bot.deliver.inert import cut, inert
+from bot.deliver.inert import article_url, at_found, cut, inert
 from bot.models import Alert
 
 KEY = "org.wirewatch"
@@ -28,10 +27,8 @@ def text(raw: str | None, limit: int = 600) -> str:
 
 
 def href(url: str) -> str | None:
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return escape(quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._"), quote=True)
+    target = article_url(url)
+    return escape(target, quote=True) if target else None
 
 
 def link(url: str, label: str | None, limit: int = 300) -> str:
@@ -46,13 +43,12 @@ def _when(alert: Alert) -> str:
 
 def _snippet_html(alert: Alert) -> str:
     plain = inert(alert.snippet)
-    for spelling in found_spellings(alert).values():
-        spelling = inert(spelling)
-        index = plain.find(spelling) if spelling else -1
-        if index >= 0:
-            return (f"{escape(plain[max(0, index - 400) : index], quote=True)}<b>{escape(spelling, quote=True)}</b>"
-                    f"{escape(cut(plain[index + len(spelling) :], 400), quote=True)}")  # fmt: skip
-    return text(plain, 800)
+    found = at_found(plain, (inert(s) for s in found_spellings(alert).values()))
+    if found is None:
+        return text(plain, 800)
+    before, spelling, after = found
+    return (f"{escape(before[-400:], quote=True)}<b>{escape(spelling, quote=True)}</b>"
+            f"{escape(cut(after, 400), quote=True)}")  # fmt: skip
 
 
 def _message(body: str, html: str, event: str, key: str, ids: list[int]) -> dict:

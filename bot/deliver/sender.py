@@ -84,6 +84,11 @@ class Drained:
     latencies: list[float] = field(default_factory=list)  # seconds from each sent alert's creation to its receipt
 
 
+def _window(rows) -> str:
+    """The oldest time a message for ``rows`` can have been posted: the crash check looks no further back."""
+    return outbox.since(min((row.created or "" for row in rows), default="") or None)
+
+
 class _Stop(Exception):
     """The channel cannot take more now (passing failures used up, or it failed for good)."""
 
@@ -143,9 +148,8 @@ class Sender:
         tried = {i: row for i, row in by_id.items() if row.attempts > 0}
         if not tried:
             return 0
-        oldest = min((row.created or "" for row in tried.values()), default="") or None
         try:
-            found = await self.chat.find(event, key, set(tried), outbox.since(oldest), thread)
+            found = await self.chat.find(event, key, set(tried), _window(tried.values()), thread)
         except DeliveryError as exc:
             await self._failure(exc, [row.id for row in tried.values()], table, result)
             raise _Stop from exc
@@ -180,9 +184,8 @@ class Sender:
                     if exc.scope == "message":
                         return None
                     raise _Stop from exc
-                since = outbox.since(min((row.created or "" for row in rows), default="") or None)
                 try:  # the failed post may have landed: look before posting again
-                    found = await self.chat.find(event, key, carried, since, thread)
+                    found = await self.chat.find(event, key, carried, _window(rows), thread)
                 except DeliveryError as missed:  # unknown whether it landed: never guess, try next drain
                     await self._failure(DeliveryError(f"{exc}; then cannot look in the channel: {missed}"), ids,
                                         table, result)  # fmt: skip
