@@ -158,6 +158,12 @@ class Channel(_Model):
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 
 
+def host_port(listen: str) -> tuple[str, int]:
+    """A checked ``listen`` value (host:port, [v6]:port) as what a server binds to."""
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 def _listen(value: str) -> str:
     match = _LISTEN.match(value.strip())
     if not match or not 0 < int(match.group(2)) < 65536:
@@ -178,14 +184,17 @@ class SlackConfig(_Model):
 
     @property
     def host_port(self) -> tuple[str, int]:
-        host, _, port = self.listen.rpartition(":")
-        return host.strip("[]"), int(port)
+        return host_port(self.listen)
 
 
 class MetricsConfig(_Model):
     listen: str = "127.0.0.1:9464"
 
     _check_listen = field_validator("listen")(classmethod(lambda cls, v: _listen(v)))
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return host_port(self.listen)
 
 
 class MatrixConfig(_Model):

@@ -134,6 +134,8 @@ async def serving(health: Health, listen: str, stale_after: float):
     from aiohttp import web
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+    from bot.config import host_port
+
     async def healthz(request: web.Request) -> web.Response:
         problems = await asyncio.to_thread(health.checks, stale_after)
         body = {"ok": not problems, "problems": problems}
@@ -149,8 +151,7 @@ async def serving(health: Health, listen: str, stale_after: float):
     app.router.add_get("/metrics", metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    host, _, port = listen.rpartition(":")
-    site = web.TCPSite(runner, host.strip("[]"), int(port))
+    site = web.TCPSite(runner, *host_port(listen))
     await site.start()
     lagger = asyncio.create_task(health.lag_forever())
     print(f"wirewatch: health and metrics at http://{listen}/healthz and /metrics", flush=True)
