@@ -113,6 +113,8 @@ def _benign(exc: Exception | None) -> bool:
 
 def _problem(parsed) -> str:
     exc = parsed.get("bozo_exception")
+    if exc is not None and hasattr(exc, "getLineNumber"):  # XML's own: "<unknown>:2:65: mismatched tag"
+        return f"{exc.getMessage()} at line {exc.getLineNumber()}, column {exc.getColumnNumber()}"[:200]
     text = str(exc).splitlines()[0] if exc else "malformed"
     return text[:200]
 
