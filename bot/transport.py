@@ -10,6 +10,7 @@ that hangs up as a connect timeout, so the few lines are ours, with aiohttp's er
 
 from __future__ import annotations
 
+import errno
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,9 @@ def _message(exc: aiohttp.ClientError) -> str:
     on the cause, spread over lines with a caret under the offending byte."""
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "Server disconnected without sending a complete response."
+    refused = getattr(getattr(exc, "os_error", None), "errno", None) == errno.ECONNREFUSED
+    if isinstance(exc, aiohttp.ClientConnectorError) and refused:
+        return f"connection refused by {exc.host}:{exc.port}"
     text = getattr(exc.__cause__, "message", None) or getattr(exc, "message", None) or str(exc)
     return " ".join(str(text).replace("^", "").split())[:200] or type(exc).__name__
 

@@ -105,7 +105,7 @@ def test_redirect_followed_and_final_url_kept(server):
 
 
 def test_connection_refused():
-    with pytest.raises(FetchError, match=r"^cannot connect"):
+    with pytest.raises(FetchError, match=r"^cannot connect: connection refused by 127\.0\.0\.1:9$"):
         fetch("http://127.0.0.1:9/feed.xml", timeout=2)
 
 
