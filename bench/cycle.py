@@ -5,10 +5,13 @@ simulated news web, side by side in one run, plus a check of wirewatch's alerts 
 
 Per N it starts /work/shared/newsweb/server.py (N sites, each on its own address 127.1.x.y, --latency-ms,
 --warm so that page rendering stays out of the timed cycles), writes a wirewatch config with N feed sources
-(``--listing``: N listing pages) and five keyword groups, and urlwatch ``url:`` jobs for the same N URLs.
-Each tool runs as a child process; per tool and cycle the table shows wall time, CPU (user + sys) and peak RSS
-from ``wait4`` (this process is a child subreaper, so wirewatch's forkserver and the worker processes it
-reaped are counted too; RSS is that of the largest single process), and from the server's /_stats, reset
+(``--listing``: N listing pages) and five keyword groups and nothing tuned (``--concurrency``, ``--per-host``,
+``--workers`` set them), and urlwatch ``url:`` jobs for the same N URLs.
+Each tool runs as a child process; per tool and cycle the table shows wall time and CPU (user + sys) from
+``wait4`` (this process is a child subreaper, so wirewatch's forkserver and the worker processes it reaped are
+counted too), memory as the peak of the RSS summed over every process of the tool's session (sampled every
+50 ms), how many cores the tool kept busy (the median second, and the seconds under 1.5 cores), and from the
+server's /_stats, reset
 before each run: requests, MB served, share answered 304, share conditional, connections opened. New alerts:
 wirewatch, lines of ``check --json``; urlwatch, NEW/CHANGED jobs in its stdout report.
 
@@ -155,6 +158,53 @@ def reap_orphans(keep: set[int], timeout: float = 60) -> list[resource.struct_ru
     return usages
 
 
+class TreeSampler(threading.Thread):
+    """Every 50 ms: the summed RSS and the CPU time of every process in the tool's session (its main process,
+    multiprocessing's forkserver and resource tracker, the workers). wait4's ru_maxrss is per process, and the
+    workers hold most of the memory, so the peak of the sum is what the machine has to give."""
+
+    def __init__(self, session: int) -> None:
+        super().__init__(daemon=True)
+        self.session, self.stop = session, threading.Event()
+        self.peak_rss, self.peak_processes = 0, 0
+        self.ticks: list[tuple[float, float]] = []  # (monotonic time, CPU seconds of the live processes)
+        self.page, self.hz = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> tuple[int, float, int]:
+        rss, cpu, count = 0, 0.0, 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) != self.session:  # field 6 of stat, the session id
+                    continue
+                rss += int(Path(f"/proc/{entry}/statm").read_text().split()[1]) * self.page
+                cpu += (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
+                count += 1
+            except (OSError, IndexError, ValueError):
+                continue
+        return rss, cpu, count
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            rss, cpu, count = self.sample()
+            self.peak_rss, self.peak_processes = max(self.peak_rss, rss), max(self.peak_processes, count)
+            self.ticks.append((time.monotonic(), cpu))
+
+    def busy(self) -> dict:
+        """Cores in use per second of the run, from the live processes' CPU time (a process that exits takes
+        its last ticks with it: the totals come from wait4, these only show how the cores were used)."""
+        per_second, start = [], self.ticks[0][0] if self.ticks else 0
+        last = (start, 0.0)
+        for moment, cpu in self.ticks:
+            if moment - last[0] >= 1.0:
+                per_second.append(max(0.0, (cpu - last[1]) / (moment - last[0])))
+                last = (moment, cpu)
+        return {"cores_p50": sorted(per_second)[len(per_second) // 2] if per_second else 0.0,
+                "seconds_under_1_5_cores": sum(c < 1.5 for c in per_second), "seconds": len(per_second)}  # fmt: skip
+
+
 def measure(cmd: list, cwd: Path, keep: set[int], timeout: float) -> dict:
     """Run `cmd` to its end (its whole process group is killed after `timeout` s) and measure it.
 
@@ -165,6 +215,8 @@ def measure(cmd: list, cwd: Path, keep: set[int], timeout: float) -> dict:
     with (cwd / "stdout").open("wb") as out, (cwd / "stderr").open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
         killer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
         killer.start()
         try:
@@ -175,8 +227,10 @@ def measure(cmd: list, cwd: Path, keep: set[int], timeout: float) -> dict:
         finally:
             killer.cancel()
         wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
     usages = [usage, *reap_orphans(keep)]
+    sampler.stop.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "wall": wall,
@@ -184,6 +238,9 @@ def measure(cmd: list, cwd: Path, keep: set[int], timeout: float) -> dict:
         "sys": after.ru_stime - before.ru_stime,
         "main_cpu": usage.ru_utime + usage.ru_stime,  # the tool's own process; its workers are the forkserver's
         "rss_mb": max(u.ru_maxrss for u in usages) / 1024,  # KiB on Linux
+        "tree_rss_mb": sampler.peak_rss / 1e6,
+        "tree_processes": sampler.peak_processes,
+        **sampler.busy(),
         "processes_reaped": len(usages),
         "exit": proc.returncode,
         "stdout": (cwd / "stdout").read_text(encoding="utf-8", errors="replace"),
@@ -249,11 +306,12 @@ def write_configs(work: Path, urls: list[str], args, pythons: dict[str, Path]) -
     """One folder per tool with its config; returns the command that runs a cycle of each."""
     (work / "wirewatch").mkdir()
     config = {
-        "database": "wirewatch.db", "timeout": "60s", "concurrency": args.concurrency, "per_host": args.per_host,
-        "workers": "auto", "keywords": keyword_groups(),
+        "database": "wirewatch.db", "timeout": "60s", "keywords": keyword_groups(),
         "sources": [{"name": f"site{i}", "url": url, "type": "page" if args.listing else "feed"}
                     for i, url in enumerate(urls)],
     }  # fmt: skip
+    tuned = {"concurrency": args.concurrency, "per_host": args.per_host, "workers": args.workers}
+    config |= {key: value for key, value in tuned.items() if value is not None}  # unset: wirewatch's defaults
     (work / "wirewatch" / "wirewatch.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     wirewatch = Path(sys.executable).with_name("wirewatch")
     wirewatch = [wirewatch] if wirewatch.exists() else [sys.executable, "-m", "bot"]
@@ -280,7 +338,9 @@ def row(n: int, tool: str, cycle: str, run: dict, stats: dict, alerts: int, erro
     return {
         "n": n, "tool": tool, "cycle": cycle, "wall": run["wall"], "cpu": run["user"] + run["sys"],
         "user": run["user"], "sys": run["sys"], "main_cpu": run["main_cpu"],
-        "rss_mb": run["rss_mb"], "processes_reaped": run["processes_reaped"],
+        "rss_mb": run["rss_mb"], "processes_reaped": run["processes_reaped"], "tree_rss_mb": run["tree_rss_mb"],
+        "tree_processes": run["tree_processes"], "cores_p50": run["cores_p50"],
+        "seconds_under_1_5_cores": run["seconds_under_1_5_cores"], "seconds": run["seconds"],
         "exit": run["exit"], "requests": total["requests"], "mb": total["bytes"] / 1e6,
         "share_304": total["status_304"] / requests, "share_conditional": total["cond_requests"] / requests,
         "connections": stats["connections"], "peak_inflight": stats["peak_inflight"],
@@ -291,9 +351,10 @@ def row(n: int, tool: str, cycle: str, run: dict, stats: dict, alerts: int, erro
 def stalls(figures: dict) -> dict:
     """The worst event-loop stall of a wirewatch cycle, and how much of it was the loop's own work."""
     if "loop_stall_max_ms" not in figures:
-        return {"loop_stall": "-"}
+        return {"loop_stall": "-", "pool_fed": "-"}
     stall, busy = figures["loop_stall_max_ms"], figures["loop_busy_max_ms"]
-    return {"loop_stall_ms": stall, "loop_busy_ms": busy, "loop_stall": f"{stall:.0f} ({busy:.0f})"}
+    fed = f"{figures['pool_full_share']:.0%}" if figures.get("pool_busy_seconds") else "-"
+    return {"loop_stall_ms": stall, "loop_busy_ms": busy, "loop_stall": f"{stall:.0f} ({busy:.0f})", "pool_fed": fed}
 
 
 def bench(n: int, args, pythons: dict[str, Path]) -> dict:
@@ -340,9 +401,13 @@ def bench(n: int, args, pythons: dict[str, Path]) -> dict:
 
 COLUMNS = {  # heading: how a row shows it
     "tool": "{tool}", "cycle": "{cycle}", "wall s": "{wall:.2f}", "CPU s": "{cpu:.2f}",
-    "main process CPU s": "{main_cpu:.2f}", "peak RSS MB": "{rss_mb:.0f}", "requests": "{requests}",
+    "main process CPU s": "{main_cpu:.2f}", "cores used (median second)": "{cores_p50:.2f}",
+    "seconds under 1.5 cores": "{seconds_under_1_5_cores}/{seconds}",
+    "memory MB (peak of summed RSS, all processes)": "{tree_rss_mb:.0f}", "processes": "{tree_processes}",
+    "largest process RSS MB": "{rss_mb:.0f}", "requests": "{requests}",
     "MB served": "{mb:.1f}", "304": "{share_304:.0%}", "conditional": "{share_conditional:.0%}",
     "connections": "{connections}", "new alerts": "{alerts}", "loop stall max ms (own work)": "{loop_stall}",
+    "worker pool fed (a task for every worker)": "{pool_fed}",
     "errors": "{errors}",
 }  # fmt: skip
 
@@ -357,8 +422,8 @@ def tables(result: dict, args) -> str:
     """The per-N table (rows tool x cycle, then wirewatch/urlwatch ratios) and wirewatch's alert check."""
     kind = "listing pages" if args.listing else "feeds"
     title = (f"N = {result['n']} {kind}, latency {args.latency_ms:g} ms, mention rate {args.mention_rate:g}, "
-             f"change rate {args.change_rate:g}; wirewatch concurrency {args.concurrency}, "
-             f"per_host {args.per_host}")  # fmt: skip
+             f"change rate {args.change_rate:g}; wirewatch concurrency {args.concurrency or 'default'}, "
+             f"per_host {args.per_host or 'default'}, workers {args.workers or 'default'}")  # fmt: skip
     lines = []
     for r in result["rows"]:
         lines.append([cell.format(**r) for cell in COLUMNS.values()])
@@ -404,13 +469,13 @@ def main() -> None:
     parser.add_argument("--mention-rate", type=float, default=0.05, help="share of articles naming a watched name")
     parser.add_argument("--change-rate", type=float, default=0.1, help="share of sites with a new item per round")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, help="wirewatch's concurrency (unset: wirewatch's default)")
+    parser.add_argument("--per-host", type=int, help="wirewatch's per_host (unset: wirewatch's default)")
     parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=60,
-        help="wirewatch's concurrency (its default: 20; the README's advice for 1,000+ sources: 60)",
+        "--workers",
+        type=lambda v: v if v == "auto" else int(v),
+        help="wirewatch's workers (unset: wirewatch's default)",
     )
-    parser.add_argument("--per-host", type=int, default=4, help="wirewatch's per_host (its default: 2)")
     parser.add_argument("--port", type=int, default=18300)
     parser.add_argument("--listing", action="store_true", help="N listing pages (type: page) instead of N feeds")
     parser.add_argument("--skip-urlwatch", action="store_true")

@@ -28,6 +28,8 @@ class CycleStats:
     loop_stall_max_ms: float = 0.0
     loop_stall_p99_ms: float = 0.0
     loop_busy_max_ms: float = 0.0  # of the worst stall, the part spent in the loop's own work
+    pool_busy_seconds: float = 0.0  # time with a task in the worker pool
+    pool_full_share: float = 0.0  # of it, the share with a task for every worker (under 1: the pool went hungry)
 
     def flat(self) -> dict:
         """One JSON object: the cycle's own figures and the fetch counters (without the per-status table)."""
@@ -55,6 +57,9 @@ async def cycle(
         stats.fetched = pipeline.fetcher.stats
         stats.loop_stall_max_ms, stats.loop_stall_p99_ms = watch.worst_ms(), watch.percentile_ms(0.99)
         stats.loop_busy_max_ms = watch.busiest_ms()
+        pool = pipeline.workers
+        stats.pool_busy_seconds = pool.active_seconds
+        stats.pool_full_share = pool.full_seconds / pool.active_seconds if pool.active_seconds else 0.0
     return results
 
 

@@ -14,11 +14,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
-from bot.config import Keyword
-from bot.models import Match
+from bot.models import Group, Match
 from bot.text.normalise import (
     arabic_readings,
     fold,
@@ -31,6 +31,9 @@ from bot.text.normalise import (
     without_article,
 )
 from bot.text.variants import Term, compile_term
+
+if TYPE_CHECKING:  # not at run time: worker processes match without loading pydantic
+    from bot.config import Keyword
 
 MAX_MATCHES_PER_GROUP = 20
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640\u06d6-\u06ed"
@@ -84,7 +87,7 @@ class _Automaton:
 class Matcher:
     """All keyword groups of a config, compiled once; ``match`` is called for every article."""
 
-    def __init__(self, keywords: Iterable[Keyword]) -> None:
+    def __init__(self, keywords: Iterable[Keyword | Group]) -> None:
         self.groups = list(keywords)
         self.terms: list[Term] = []
         for group in self.groups:

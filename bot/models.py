@@ -6,6 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+@dataclass(slots=True, frozen=True)
+class Forwarded:
+    """Where a forwarded Telegram message came from: the name its header shows, and the link to the original
+    (none when the sender hides it)."""
+
+    name: str
+    url: str | None = None
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "url": self.url}
+
+
 @dataclass(slots=True)
 class Entry:
     """One item a source lists: a feed entry or a link on a listing page, before its page is read."""
@@ -15,6 +27,7 @@ class Entry:
     summary: str = ""
     content: str = ""  # full text when the feed carries it (content:encoded, Atom content)
     published: datetime | None = None
+    forwarded: Forwarded | None = None  # a Telegram message forwarded from another channel
 
 
 @dataclass(slots=True)
@@ -29,6 +42,19 @@ class Article:
     published: datetime | None = None
     lang: str | None = None
     aliases: list[str] = field(default_factory=list)  # other normalised URLs of the same article
+    forwarded: Forwarded | None = None  # its origin, when it is a Telegram message forwarded from elsewhere
+
+
+@dataclass(slots=True, frozen=True)
+class Group:
+    """A keyword group as the matcher reads it. The config's model is pydantic; this plain copy is what the
+    worker processes receive, so that they never load pydantic and the config module (~18 MB each)."""
+
+    name: str
+    terms: tuple[str, ...]
+    exact: bool = False
+    require: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -57,9 +83,10 @@ class Alert:
     matches: list[Match] = field(default_factory=list)
     story_id: int | None = None
     also: list[dict] = field(default_factory=list)  # other outlets of the story: source, url, seen
+    forwarded: Forwarded | None = None  # a Telegram message's origin
 
     def to_json(self) -> dict:
-        return {
+        record = {
             "url": self.url,
             "title": self.title,
             "source": self.source,
@@ -74,3 +101,6 @@ class Alert:
             "story": self.story_id,
             "also": self.also,
         }
+        if self.forwarded is not None:
+            record["forwarded_from"] = self.forwarded.to_json()
+        return record

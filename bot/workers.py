@@ -20,16 +20,17 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.models import Entry, Match
+from bot.models import Entry, Group, Match
 
 if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s never loads them
     from bot.config import Keyword
     from bot.extract.feeds import ParsedFeed
     from bot.extract.pages import PageArticle
+    from bot.extract.telegram import ChannelPage
     from bot.match import Matcher
     from bot.stories import Fingerprint
 
-_keywords: list[Keyword] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
+_keywords: list[Keyword | Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
 
 
@@ -52,12 +53,12 @@ class Reading:
     digest: Digest
 
 
-def _start(keywords: list[Keyword]) -> None:
+def _start(keywords: list[Keyword | Group]) -> None:
     global _keywords, _matcher
     _keywords, _matcher = keywords, None
 
 
-def _start_worker(keywords: list[Keyword]) -> None:
+def _start_worker(keywords: list[Group]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process decides
     _start(keywords)
 
@@ -91,6 +92,14 @@ def read_listing(content: bytes, charset: str | None, url: str, selector: str | 
     return listing_links(decode(content, charset), url, selector)
 
 
+def read_channel_page(content: bytes, charset: str | None, url: str) -> ChannelPage:
+    """A Telegram channel's preview page: its messages, each with its own text only."""
+    from bot.extract.encoding import decode
+    from bot.extract.telegram import parse_channel_page
+
+    return parse_channel_page(decode(content, charset), url)
+
+
 def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading:
     """The page's article, with the feed's title kept when it has one and the longer of the two texts."""
     from bot.extract.encoding import decode
@@ -112,12 +121,16 @@ class Workers:
         self.count = count
         self.idle_after = idle_after
         self._keywords = keywords
+        self._groups = [Group(k.name, tuple(k.terms), k.exact, tuple(k.require), tuple(k.exclude)) for k in keywords]
         self._pool: ProcessPoolExecutor | None = None
         self._starting: asyncio.Future | None = None
         self._closed = False
         self._lock = threading.Lock()
         self._busy = 0
         self._last = time.monotonic()
+        self._mark = self._last
+        self.active_seconds = 0.0  # time with a task in the pool
+        self.full_seconds = 0.0  # of it, time with a task for every worker: less means the pool waited for work
         self._watch: asyncio.Task | None = None
 
     def __enter__(self) -> Workers:
@@ -133,7 +146,7 @@ class Workers:
             context.set_forkserver_preload(
                 ["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match", "trafilatura", "readability"]
             )
-        pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._keywords,))
+        pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._groups,))
         pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
         with self._lock:
             if not self._closed:
@@ -175,12 +188,22 @@ class Workers:
                 raise RuntimeError("the worker pool was closed")
             if self.idle_after is not None and self._watch is None:
                 self._watch = asyncio.create_task(self._idle_watch())
+        self._count_time()
         self._busy += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
         finally:
+            self._count_time()
             self._busy -= 1
             self._last = time.monotonic()
+
+    def _count_time(self) -> None:
+        now = time.monotonic()
+        if self._busy:
+            self.active_seconds += now - self._mark
+        if self._busy >= self.count:
+            self.full_seconds += now - self._mark
+        self._mark = now
 
 
 def _ready() -> None:
