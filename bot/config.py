@@ -39,8 +39,8 @@ _SIZE_FACTOR = {
 }  # fmt: skip
 
 
-def parse_duration(value: Any) -> float:
-    """``30s``, ``10m``, ``2h``, ``7d``, ``1h30m`` or a number of seconds -> seconds."""
+def parse_duration(value: Any, zero: bool = False) -> float:
+    """``30s``, ``10m``, ``2h``, ``7d``, ``1h30m`` or a number of seconds -> seconds (``zero``: 0 allowed)."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 10m, 2h, 7d)")
     if isinstance(value, int | float):
@@ -51,8 +51,8 @@ def parse_duration(value: Any) -> float:
         if not parts or _DURATION_PART.sub("", text).strip():
             raise ValueError(f'"{value}" is not a duration (use e.g. 30s, 10m, 2h, 7d)')
         seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f'"{value}" is not a positive duration')
+    if seconds < 0 or (seconds == 0 and not zero):
+        raise ValueError(f'"{value}" is not a {"duration of 0 or more" if zero else "positive duration"}')
     return seconds
 
 
@@ -68,6 +68,7 @@ def parse_size(value: Any) -> int:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Pause = Annotated[float, BeforeValidator(lambda value: parse_duration(value, zero=True))]  # 0 turns it off
 Size = Annotated[int, BeforeValidator(parse_size)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -236,6 +237,7 @@ class Config(_Model):
     max_redirects: int = Field(5, ge=0, le=30)
     concurrency: int = Field(20, ge=1, le=1000)
     per_host: int = Field(2, ge=1, le=100)
+    host_spacing: Pause = 0.1  # between the starts of two requests to one host (see bot/fetch.py)
     workers: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
 
     # set by load(): where the file is, so that relative paths resolve against it

@@ -5,9 +5,11 @@ host, and its pool stays as small as the per-host limit (one client for 1,000 ho
 CPU scanning httpcore's pool). Idle clients beyond a cap are closed, oldest first, so open sockets stay
 bounded. The bytes go over aiohttp (bot/transport.py), except for proxied sources, which keep httpcore.
 
-A global and a per-host limit of requests in flight, a total timeout on top of the connect/read timeouts, a
-size cap that cuts a body instead of loading it whole, and conditional GET. httpx errors are translated here,
-once, into ``FetchError``; a 304 becomes ``NotModified`` so that it costs no parsing.
+A global and a per-host limit of requests in flight, a minimum spacing between the starts of two requests to
+one host (and a site's Retry-After), a total timeout on top of the connect/read timeouts, a size cap on the
+decoded bytes that cuts a body instead of loading it whole (a gzip or brotli bomb included), and conditional
+GET. httpx errors are translated here, once, into ``FetchError``; a 304 becomes ``NotModified`` so that it
+costs no parsing.
 
 httpx imports its command-line tool (click, rich, pygments) on ``import httpx``: ~45 ms of every start-up,
 half of httpx's import (encode/httpx#3547, not merged). A ``None`` in ``sys.modules`` makes that one import
@@ -20,6 +22,7 @@ import asyncio
 import ssl
 import sys
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -64,6 +67,7 @@ class FetchSettings:
     max_redirects: int = 5
     concurrency: int = 20
     per_host: int = 2
+    host_spacing: float = 0.1  # seconds between the starts of two requests to one host
 
     @classmethod
     def from_config(cls, config) -> FetchSettings:
@@ -75,7 +79,26 @@ class FetchSettings:
             max_redirects=config.max_redirects,
             concurrency=config.concurrency,
             per_host=config.per_host,
+            host_spacing=config.host_spacing,
         )
+
+
+@dataclass(slots=True)
+class _Host:
+    """One host's politeness: its requests in flight, when the next may start, and the pause it asked for."""
+
+    slots: asyncio.Semaphore  # ``per_host`` requests in flight
+    starting: asyncio.Lock = field(default_factory=asyncio.Lock)  # one request at a time waits for its start
+    next_start: float = 0.0  # monotonic: ``host_spacing`` after the last start
+    paused_until: float = 0.0  # monotonic: a 429/503's Retry-After
+
+
+@dataclass(slots=True)
+class _Progress:
+    """How far a request got, for the message when it times out."""
+
+    answered: bool = False
+    received: int = 0  # body bytes, as they came over the wire
 
 
 class Fetcher:
@@ -89,7 +112,7 @@ class Fetcher:
         self._max_clients = max(64, 2 * settings.concurrency)
         self._ssl: ssl.SSLContext | None = None  # see ``_tls``
         self._global = asyncio.Semaphore(settings.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+        self._hosts: dict[str, _Host] = defaultdict(lambda: _Host(asyncio.Semaphore(settings.per_host)))
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -155,25 +178,65 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
-        async with self._global, self._hosts[host]:
-            started = time.monotonic()
-            self.stats.requests += 1
+        gate = self._hosts[host]
+        async with gate.slots:
+            await self._turn(gate, url)
             try:
-                async with asyncio.timeout(self.settings.timeout):
-                    response = await self._request(url, headers, proxy, host)
-            except TimeoutError:
-                self.stats.failed += 1
-                raise FetchError(f"timed out after {self.settings.timeout:g}s", url) from None
-            except httpx.TooManyRedirects:
-                self.stats.failed += 1
-                raise FetchError(f"more than {self.settings.max_redirects} redirects", url) from None
-            except httpx.TimeoutException as exc:
-                self.stats.failed += 1
-                raise FetchError(f"timed out ({type(exc).__name__})", url) from exc
-            except httpx.HTTPError as exc:
-                self.stats.failed += 1
-                raise FetchError(_describe(exc), url) from exc
-            response.elapsed = time.monotonic() - started
+                response = await self._send(url, headers, proxy, host)
+            finally:
+                self._global.release()
+        if response.retry_after:  # no request to this host before then (capped at a day)
+            gate.paused_until = max(gate.paused_until, time.monotonic() + min(response.retry_after, 86400.0))
+        return self._checked(response, url)
+
+    async def _turn(self, gate: _Host, url: str) -> None:
+        """Wait for the host's next start (``host_spacing`` after its last one, and the end of a pause it asked
+        for), then take a global slot. The next request to the host waits behind this one until then, so two
+        starts are never closer than the spacing, however long the global limit held this one; and waiting for
+        a host holds no global slot that requests to other hosts need.
+
+        A pause longer than a request may take (``timeout``) is not waited out: the request fails at once with
+        what is left of it as its ``retry_after``, so the source's next poll waits for it instead."""
+        async with gate.starting:
+            while True:
+                now = time.monotonic()
+                paused = gate.paused_until - now
+                if paused > self.settings.timeout:
+                    raise FetchError(f"the site asked for a pause (Retry-After): {paused:.0f} s left, not asked", url,
+                                     retry_after=paused)  # fmt: skip
+                wait = max(gate.next_start, gate.paused_until) - now
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            await self._global.acquire()
+            gate.next_start = time.monotonic() + self.settings.host_spacing
+
+    async def _send(self, url: str, headers: dict[str, str], proxy: str | None, host: str) -> Response:
+        """One request within the total timeout, every failure translated into a one-line FetchError."""
+        started = time.monotonic()
+        self.stats.requests += 1
+        progress = _Progress()
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                response = await self._request(url, headers, proxy, host, progress)
+        except TimeoutError:
+            self.stats.failed += 1
+            doing = (f"reading the body ({progress.received} bytes received)" if progress.answered
+                     else "waiting for the server's answer")  # fmt: skip
+            raise FetchError(f"timed out after {self.settings.timeout:g}s {doing}", url) from None
+        except httpx.TooManyRedirects:
+            self.stats.failed += 1
+            raise FetchError(f"more than {self.settings.max_redirects} redirects", url) from None
+        except httpx.TimeoutException as exc:
+            self.stats.failed += 1
+            raise FetchError(f"timed out ({type(exc).__name__})", url) from exc
+        except httpx.HTTPError as exc:
+            self.stats.failed += 1
+            raise FetchError(_describe(exc), url) from exc
+        response.elapsed = time.monotonic() - started
+        return response
+
+    def _checked(self, response: Response, url: str) -> Response:
         self.stats.by_status[response.status] += 1
         self.stats.bytes += len(response.content)
         if response.status == 304:
@@ -186,28 +249,39 @@ class Fetcher:
                              retry_after=response.retry_after)  # fmt: skip
         return response
 
-    async def _request(self, url: str, headers: dict[str, str], proxy: str | None, host: str) -> Response:
+    async def _request(
+        self, url: str, headers: dict[str, str], proxy: str | None, host: str, progress: _Progress
+    ) -> Response:
         key = (proxy, host)
         client = self._client(proxy, host)
         self._busy[key] += 1
         try:
-            return await self._read(client, url, headers)
+            return await self._read(client, url, headers, progress)
         finally:
             self._busy[key] -= 1
             await self._trim()
 
-    async def _read(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Response:
+    async def _read(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], progress: _Progress
+    ) -> Response:
+        limit = self.settings.max_bytes
         async with client.stream("GET", url, headers=headers) as r:
+            progress.answered = True
             chunks: list[bytes] = []
             size, truncated = 0, False
             if r.status_code < 300:
-                async for chunk in r.aiter_bytes():
+                decoder = _Decoder(r.headers.get("content-encoding", ""), r.request)
+                async for raw in r.aiter_raw():  # decoded here, never more than the cap allows
+                    progress.received += len(raw)
+                    chunk = decoder.decode(raw, limit + 1 - size)
                     chunks.append(chunk)
                     size += len(chunk)
-                    if size > self.settings.max_bytes:
+                    if size > limit:
                         truncated = True
                         break
-            content = b"".join(chunks)[: self.settings.max_bytes]
+                else:
+                    chunks.append(decoder.flush())
+            content = b"".join(chunks)[:limit]
             content_type = r.headers.get("content-type", "")
             return Response(
                 url=str(r.url),
@@ -220,6 +294,70 @@ class Fetcher:
                 truncated=truncated,
                 retry_after=retry_after(r.headers.get("retry-after")) if r.status_code in (429, 503) else None,
             )
+
+
+class _Decoder:
+    """Undoes a Content-Encoding (gzip, deflate, br) without ever returning more than asked for: a MB of gzip
+    can stand for a GB, a few KB of brotli for many (a decompression bomb), and httpx's own decoders return all
+    that a chunk stands for at once, before any size cap can look (1,617 bytes of brotli became 1 GiB in
+    memory). Errors are httpx's ``DecodingError``, which the fetcher translates with the others."""
+
+    def __init__(self, header: str, request: httpx.Request) -> None:
+        self._request = request
+        codings = [c for c in (part.strip().lower() for part in header.split(",")) if c and c != "identity"]
+        self._coding = codings[0] if codings else ""
+        self._first = True
+        self._errors: tuple[type[Exception], ...] = (zlib.error,)
+        if len(codings) > 1:
+            raise httpx.DecodingError(f"more than one Content-Encoding ({header})", request=request)
+        if self._coding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self._coding == "deflate":
+            self._zlib = zlib.decompressobj()  # the zlib format; raw deflate if the first chunk is not
+        elif self._coding == "br":
+            import brotli  # httpx[brotli]
+
+            self._brotli = brotli.Decompressor()
+            self._errors = (brotli.error,)
+        elif self._coding:
+            raise httpx.DecodingError(f"unsupported Content-Encoding {header}", request=request)
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """At most ``room`` (> 0) bytes decoded from ``data``; once it returned ``room``, read no further."""
+        if not self._coding:
+            return data[:room]
+        try:
+            return self._unbrotli(data, room) if self._coding == "br" else self._inflate(data, room)
+        except self._errors as exc:
+            raise httpx.DecodingError(f"{self._coding}: {exc}", request=self._request) from exc
+
+    def _unbrotli(self, data: bytes, room: int) -> bytes:
+        out = self._brotli.process(data, output_buffer_limit=room)
+        while len(out) < room and not self._brotli.can_accept_more_data():  # output it held back
+            more = self._brotli.process(b"", output_buffer_limit=room - len(out))
+            if not more:
+                break
+            out += more
+        return out[:room]
+
+    def _inflate(self, data: bytes, room: int) -> bytes:
+        first, self._first = self._first, False
+        try:
+            return self._zlib.decompress(data, room)
+        except zlib.error:
+            if not (first and self._coding == "deflate"):
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
+            return self._zlib.decompress(data, room)
+
+    def flush(self) -> bytes:
+        """The end of the body: what the decompressor still holds (never much: it was given room enough)."""
+        if self._coding in ("gzip", "x-gzip", "deflate"):
+            try:
+                return self._zlib.flush()
+            except zlib.error as exc:
+                raise httpx.DecodingError(f"{self._coding}: {exc}", request=self._request) from exc
+        return b""
 
 
 def retry_after(value: str | None) -> float | None:

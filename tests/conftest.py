@@ -63,10 +63,12 @@ def site(sites):
 
 @pytest.fixture
 def write_config(tmp_path):
-    """write_config(sources, **top_level) -> path of a config file with the test keyword groups."""
+    """write_config(sources, **top_level) -> path of a config file with the test keyword groups. Every "site" of
+    the fixture web is on one host (127.0.0.1), so host_spacing is 0 unless a test sets it."""
 
     def write(sources: list[dict], **extra) -> Path:
-        data = {"database": "wirewatch.db", "sources": sources, "keywords": KEYWORDS, "timeout": "3s", **extra}
+        data = {"database": "wirewatch.db", "sources": sources, "keywords": KEYWORDS, "timeout": "3s",
+                "host_spacing": 0, **extra}  # fmt: skip
         path = tmp_path / "wirewatch.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         return path

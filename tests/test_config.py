@@ -79,6 +79,15 @@ def test_durations(text, seconds):
     assert config.parse_duration(text) == seconds
 
 
+def test_host_spacing_takes_a_duration_and_zero_turns_it_off(tmp_path):
+    path = tmp_path / "w.yaml"
+    for value, seconds in (("0", 0.0), (0, 0.0), ("0.5s", 0.5), ("2s", 2.0), (None, 0.1)):
+        path.write_text(VALID + ("" if value is None else f"host_spacing: {value}\n"), encoding="utf-8")
+        assert config.load(path).host_spacing == seconds, value
+    with pytest.raises(ValueError, match="positive"):
+        config.parse_duration("0s")  # elsewhere 0 is still refused
+
+
 @pytest.mark.parametrize(("text", "size"), [("5MB", 5_000_000), ("512KiB", 524288), (1000, 1000), ("2 mb", 2_000_000)])
 def test_sizes(text, size):
     assert config.parse_size(text) == size

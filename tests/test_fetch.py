@@ -23,6 +23,8 @@ def server(tmp_path):
         "/loop": {"status": 302, "headers": {"Location": "/loop"}},
         "/moved": {"status": 301, "headers": {"Location": "/feed.xml"}},
         "/gz.xml": {"file": "feed.xml", "encoding": "gzip"},
+        "/busy.xml": {"status": 429, "headers": {"Retry-After": "1"}},
+        "/away.xml": {"status": 503, "headers": {"Retry-After": "120"}},
     }
     (tmp_path / "_routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with SiteServer(tmp_path) as srv:
@@ -71,7 +73,7 @@ def test_missing_page(server):
 
 
 def test_total_timeout(server):
-    with pytest.raises(FetchError, match=r"timed out"):
+    with pytest.raises(FetchError, match=r"^timed out after 0.5s waiting for the server's answer$"):
         fetch(server.url("/slow.xml"), timeout=0.5)
 
 
@@ -111,7 +113,7 @@ def test_connection_refused():
 
 def test_per_host_limit(server):
     async def go():
-        async with Fetcher(FetchSettings(per_host=2, concurrency=10)) as fetcher:
+        async with Fetcher(FetchSettings(per_host=2, concurrency=10, host_spacing=0)) as fetcher:
             await asyncio.gather(*(fetcher.get(server.url("/slowish.xml")) for _ in range(6)))
 
     server.reset_counts()
@@ -123,6 +125,137 @@ def test_per_host_limit(server):
 def test_gzip_body_is_decoded(server):
     response = fetch(server.url("/gz.xml"))
     assert response.content.startswith(b"<rss><channel>")
+
+
+def test_requests_to_one_host_start_the_default_spacing_apart(server):
+    """Six requests at once to one host reach it one by one: with the default per_host (2) alone the server
+    would see them in pairs. Bounds are lower ones, with room for the server thread's own lateness: the gaps
+    at least a quarter of the spacing (pairs would be ~0 apart), all six at least five spacings less half of one."""
+    from itertools import pairwise
+
+    from bot.config import Config
+
+    settings = FetchSettings()
+    spacing = settings.host_spacing
+    assert spacing == Config.model_fields["host_spacing"].default > 0
+
+    async def go():
+        async with Fetcher(settings) as fetcher:
+            await asyncio.gather(*(fetcher.get(server.url(f"/feed.xml?n={i}")) for i in range(6)))
+
+    server.reset_counts()
+    asyncio.run(go())
+    times = sorted(t for t, path in server.arrivals)
+    assert len(times) == 6
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= spacing / 4, gaps
+    assert times[-1] - times[0] >= 5 * spacing - spacing / 2, gaps
+
+
+def test_a_sites_retry_after_holds_back_every_request_to_that_host(server):
+    """A 429 with Retry-After: 1 on one URL: the host's next request, to another URL, starts a second later
+    at the earliest (the server saw the first before it answered, so the bound is exact)."""
+
+    async def go():
+        async with Fetcher(FetchSettings(host_spacing=0)) as fetcher:
+            with pytest.raises(FetchError, match=r"^HTTP 429 Too Many Requests \(Retry-After 1 s\)$"):
+                await fetcher.get(server.url("/busy.xml"))
+            await fetcher.get(server.url("/feed.xml"))
+
+    server.reset_counts()
+    asyncio.run(go())
+    (busy, first), (later, second) = sorted(server.arrivals)
+    assert (first, second) == ("/busy.xml", "/feed.xml")
+    assert later - busy >= 1.0
+
+
+def test_a_long_retry_after_fails_the_hosts_next_request_without_asking(server):
+    """Longer than a request may take: not waited out but reported at once, with what is left of the pause
+    as the retry_after the scheduler waits for."""
+
+    async def go():
+        async with Fetcher(FetchSettings(host_spacing=0, timeout=5)) as fetcher:
+            with pytest.raises(FetchError, match=r"^HTTP 503 Service Unavailable \(Retry-After 120 s\)$"):
+                await fetcher.get(server.url("/away.xml"))
+            with pytest.raises(FetchError) as caught:
+                await fetcher.get(server.url("/feed.xml"))
+            return caught.value
+
+    server.reset_counts()
+    error = asyncio.run(go())
+    assert str(error).startswith("the site asked for a pause (Retry-After):") and "s left" in str(error)
+    assert 100 < error.retry_after <= 120
+    assert [path for _, path in server.arrivals] == ["/away.xml"]
+
+
+def _bomb(coding: str, gigabytes: int = 1) -> bytes:
+    """Zeros that decode to ``gigabytes`` GiB: gzip as full-flushed 1 MiB blocks, each the same ~1 KB (the
+    trailer is left out: nothing may read that far); brotli in one go (~0.2 MB a GiB at quality 1)."""
+    import zlib
+
+    import brotli
+
+    mib = bytes(1 << 20)
+    if coding == "br":
+        compressor = brotli.Compressor(quality=1)
+        return b"".join(compressor.process(mib) for _ in range(1024 * gigabytes)) + compressor.finish()
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    head = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return head + block * (1024 * gigabytes - 1)
+
+
+@pytest.fixture
+def bomb_server():
+    import contextlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies = {"/gzip": (_bomb("gzip"), "gzip"), "/br": (_bomb("br"), "br"), "/zstd": (b"x" * 100, "zstd")}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            body, coding = bodies[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Encoding", coding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client stopped reading at its cap
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as srv:
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+        srv.shutdown()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_the_cap_is_on_decoded_bytes_and_a_bomb_is_never_decoded_whole(bomb_server, coding):
+    """A GiB of zeros in ~1 MB of gzip or ~0.2 MB of brotli: cut at the cap, and the memory the fetch takes
+    stays near the cap (tracemalloc sees every bytes object the decoders make; httpx's own decoders turned a
+    chunk of brotli into the whole GiB at once)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        response = fetch(f"{bomb_server}/{coding}", max_bytes=1_000_000, host_spacing=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.truncated and response.content == bytes(1_000_000)
+    assert peak < 30_000_000, f"{peak / 1e6:.0f} MB to read a 1 MB cap"
+
+
+def test_an_unknown_content_encoding_is_one_clear_line(bomb_server):
+    with pytest.raises(FetchError, match=r"^cannot decode the body: unsupported Content-Encoding zstd$"):
+        fetch(f"{bomb_server}/zstd", host_spacing=0)
 
 
 def test_dead_proxy_is_one_clear_line(server):

@@ -33,6 +33,7 @@ def demo_config(server: SiteServer, database: Path) -> Config:
         ],
         keywords=KEYWORDS,
         per_host=4,
+        host_spacing=0,  # both sample sites are our own server on loopback
     )
 
 

@@ -39,6 +39,7 @@ class SiteServer:
         self.started = time.time()
         self.hits: Counter[str] = Counter()  # path -> requests
         self.statuses: list[tuple[str, int]] = []
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), path) as each request came in
         self.conditional: Counter[str] = Counter()
         self.user_agents: Counter[str] = Counter()
         self.routes: dict[str, dict] = {}
@@ -75,6 +76,7 @@ class SiteServer:
         with self._lock:
             self.hits.clear()
             self.statuses.clear()
+            self.arrivals.clear()
             self.conditional.clear()
             self.user_agents.clear()
             self.peak_inflight = 0
@@ -123,6 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.site.arrivals.append((time.monotonic(), unquote(urlsplit(self.path).path)))
         self.site.enter()
         try:
             self._get()
