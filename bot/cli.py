@@ -264,8 +264,12 @@ def _redeliver(args) -> int:
 def _validate(args) -> int:
     cfg = _config(args)
     feeds = sum(1 for s in cfg.sources if s.type == "feed")
+    channels = sum(1 for s in cfg.sources if s.type == "telegram")
+    kinds = f"{feeds} feeds, {len(cfg.sources) - feeds - channels} pages" + (
+        f", {channels} Telegram channel{'s' if channels != 1 else ''}" if channels else ""
+    )
     print(
-        f"{cfg.path}: OK: {len(cfg.sources)} sources ({feeds} feeds, {len(cfg.sources) - feeds} pages), "
+        f"{cfg.path}: OK: {len(cfg.sources)} sources ({kinds}), "
         f"{len(cfg.keywords)} keyword groups, {len(cfg.channels) or 'no'} chat channels"
         f"{'' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
     )

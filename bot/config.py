@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -32,6 +33,8 @@ AUTO_WORKERS_FROM = 20  # sources: below this, reading inline is faster than sta
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _HTTP_URL = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
+_TELEGRAM_PATH = re.compile(r"^/s/[A-Za-z0-9_]+/?$")
+TELEGRAM_EVERY = 300.0  # a telegram source's interval unless it sets ``every`` (t.me answers bursts with 429)
 _PROXY_URL = re.compile(r"^(https?|socks5h?)://\S+$", re.IGNORECASE)
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
 _SIZE_FACTOR = {
@@ -87,8 +90,9 @@ def _http_url(value: str) -> str:
 class Source(_Model):
     name: NonEmpty
     url: str
-    type: Literal["feed", "page"] = "feed"
+    type: Literal["feed", "page", "telegram"] = "feed"
     links: str | None = None
+    pages: int | None = Field(None, ge=1, le=100)  # telegram: preview pages one poll reads at most (default 5)
     every: Duration | None = None
     max_age: Duration | None = None
     articles: Literal["auto", "always", "never"] = "auto"
@@ -120,6 +124,11 @@ class Source(_Model):
     def _links_only_for_pages(self) -> Source:
         if self.links is not None and self.type != "page":
             raise _KeyedError(("links",), "only a source of type page has a links selector")
+        if self.pages is not None and self.type != "telegram":
+            raise _KeyedError(("pages",), "only a source of type telegram reads pages back")
+        if self.type == "telegram" and not _TELEGRAM_PATH.match(urlsplit(self.url).path):
+            name = urlsplit(self.url).path.strip("/").split("/")[-1] or "<name>"
+            raise _KeyedError(("url",), f'"{self.url}" is not a channel preview page (use https://t.me/s/{name})')
         return self
 
 
@@ -272,7 +281,9 @@ class Config(_Model):
         return min(os.cpu_count() or 1, 8) if len(self.sources) >= AUTO_WORKERS_FROM else 0
 
     def interval(self, source: Source) -> float:
-        return source.every or self.every
+        if source.every:
+            return source.every
+        return TELEGRAM_EVERY if source.type == "telegram" else self.every
 
     def age_limit(self, source: Source) -> float:
         return source.max_age or self.max_age

@@ -51,6 +51,10 @@ def explain(config: Config, target: str, as_json: bool = False) -> int:
 def _text_of(config: Config, target: str) -> tuple[str, str]:
     if not target.startswith(("http://", "https://")):
         return target, "text"
+    from bot.telegram import preview_of
+
+    if preview_of(target, config.sources) is not None:
+        return _message_text(config, target), target
     from bot.extract.encoding import decode
     from bot.extract.pages import extract_article
     from bot.fetch import Fetcher, FetchSettings
@@ -63,3 +67,19 @@ def _text_of(config: Config, target: str) -> tuple[str, str]:
     page = extract_article(decode(response.content, response.charset), response.url)
     print(f"{target}: extracted title and main text ({len(page.text)} characters)", file=sys.stderr)
     return article_text(page.title, page.text), target
+
+
+def _message_text(config: Config, permalink: str) -> str:
+    """A Telegram message's own text (never the message it quotes), read from its channel's preview page."""
+    from bot.fetch import Fetcher, FetchSettings
+    from bot.telegram import preview_of, read_message
+
+    preview, message_id = preview_of(permalink, config.sources)  # type: ignore[misc]
+
+    async def get():
+        async with Fetcher(FetchSettings.from_config(config)) as fetcher:
+            return await read_message(fetcher, preview, message_id)
+
+    message = asyncio.run(get())
+    print(f"{permalink}: Telegram message, its own text ({len(message.text)} characters)", file=sys.stderr)
+    return article_text(message.title, message.text)

@@ -54,6 +54,7 @@ class PollResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     retry_after: float | None = None  # the site asked to be left alone this long (429/503 Retry-After)
+    newest_message: int | None = None  # a Telegram channel: the newest message id read, saved after its articles
 
 
 @dataclass(slots=True)
@@ -177,10 +178,16 @@ class Pipeline:
                 self._update(update, source, result)
             if not retry:
                 self.store.save_validators(source.url, response.etag, response.last_modified)
+            if result.newest_message is not None:
+                self.store.save_newest_message(source.url, result.newest_message)
         result.new_articles = len(found)
         result.updated = len(updates)
 
     async def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
+        if source.type == "telegram":
+            from bot.telegram import channel_entries
+
+            return await channel_entries(self, source, response, result)
         if source.type == "feed":
             feed = await self.workers.call(
                 read_feed, response.content, response.url, response.content_type, response.charset
@@ -231,7 +238,7 @@ class Pipeline:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
         canonical, aliases, url = key, [], clean_url(entry.url)
-        origin = "feed" if entry.content else "summary"
+        origin = ("telegram" if source.type == "telegram" else "feed") if entry.content else "summary"
         found: Digest | None = None
         if self._wants_page(source, entry):
             try:
@@ -267,6 +274,7 @@ class Pipeline:
         article = Article(
             source=source.name, url=url, canonical_url=canonical, title=title, text=text,
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
+            forwarded=entry.forwarded,
         )  # fmt: skip
         return _Found(article, found or await self.workers.call(digest, title, text), origin)
 
@@ -276,6 +284,8 @@ class Pipeline:
                 self.store.add_alias(article_id, url)
 
     def _wants_page(self, source: Source, entry: Entry) -> bool:
+        if source.type == "telegram":  # a message is its own text; its permalink page holds nothing more
+            return False
         if source.type == "page" or source.articles == "always":
             return True
         if source.articles == "never":

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -135,4 +135,12 @@ def v3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3}
+def v4(db: sqlite_utils.Database) -> None:
+    """Telegram channels: the newest message id read per channel (by its source URL), so that later polls
+    read only what is newer; and where a forwarded message came from."""
+    db.execute("CREATE TABLE telegram_channels (url TEXT PRIMARY KEY, newest INTEGER NOT NULL, checked TEXT)")
+    db.execute("ALTER TABLE articles ADD COLUMN forwarded_from TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN forwarded_url TEXT")
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot import stories
 from bot.errors import WirewatchError
-from bot.models import Alert, Article, Match
+from bot.models import Alert, Article, Forwarded, Match
 from bot.schema import MIGRATIONS, SCHEMA_VERSION, save_fingerprint
 
 if TYPE_CHECKING:
@@ -188,6 +188,20 @@ class Store:
             [url, etag, last_modified, iso(utcnow())],
         )
 
+    # ----------------------------------------------------------------------------- Telegram channels
+
+    def newest_message(self, url: str) -> int | None:
+        """The newest message id read from the Telegram channel at ``url`` (its preview page), if any."""
+        row = self.db.execute("SELECT newest FROM telegram_channels WHERE url = ?", [url]).fetchone()
+        return int(row[0]) if row else None
+
+    def save_newest_message(self, url: str, newest: int) -> None:
+        self.db.execute(
+            "INSERT INTO telegram_channels (url, newest, checked) VALUES (?, ?, ?) ON CONFLICT (url) "
+            "DO UPDATE SET newest = max(newest, excluded.newest), checked = excluded.checked",
+            [url, newest, iso(utcnow())],
+        )
+
     # ------------------------------------------------------------------------------------- sources
 
     def record_poll(self, name: str, url: str, type_: str, error: str | None, new_articles: int) -> None:
@@ -273,11 +287,14 @@ class Store:
                 "INSERT INTO stories (title, first_source, created, last_seen) VALUES (?, ?, ?, ?)",
                 [article.title, article.source, now, now],
             ).lastrowid
+        forwarded = article.forwarded
         article_id = self.db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, published, text, lang, first_seen, "
-            "story_id, content_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "story_id, content_hash, origin, forwarded_from, forwarded_url) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [article.url, article.canonical_url, article.source, article.title, iso(article.published),
-             article.text, article.lang, now, story_id, content_hash(article.title, article.text), origin],
+             article.text, article.lang, now, story_id, content_hash(article.title, article.text), origin,
+             forwarded.name if forwarded else None, forwarded.url if forwarded else None],
         ).lastrowid  # fmt: skip
         if not joined:
             self.db.execute("UPDATE stories SET first_article = ? WHERE id = ?", [article_id, story_id])
@@ -290,9 +307,10 @@ class Store:
         return Stored(article_id, story_id, alert, joined)
 
     def changed(self, article_id: int, title: str, text: str) -> bool:
-        """Whether a feed's full-text entry differs from the stored copy (only for text that came from a feed)."""
+        """Whether a feed's full-text entry (or a Telegram message, edited) differs from the stored copy (only
+        for text that came from a feed or a channel, not from a page fetched for it)."""
         row = self.db.execute("SELECT content_hash, origin FROM articles WHERE id = ?", [article_id]).fetchone()
-        return bool(row) and row[1] == "feed" and row[0] != content_hash(title, text)
+        return bool(row) and row[1] in ("feed", "telegram") and row[0] != content_hash(title, text)
 
     def update_article(
         self, article_id: int, title: str, text: str, matches: list[Match], fresh: bool, snippet: str = ""
@@ -305,10 +323,13 @@ class Store:
         self.db.execute("DELETE FROM matches WHERE article_id = ?", [article_id])
         self._save_matches(article_id, matches)
         row = self.db.execute(
-            "SELECT url, canonical_url, source, published, lang, story_id FROM articles WHERE id = ?", [article_id]
+            "SELECT url, canonical_url, source, published, lang, story_id, forwarded_from, forwarded_url "
+            "FROM articles WHERE id = ?",
+            [article_id],
         ).fetchone()
         article = Article(source=row[2], url=row[0], canonical_url=row[1], title=title, text=text,
-                          published=from_iso(row[3]), lang=row[4])  # fmt: skip
+                          published=from_iso(row[3]), lang=row[4],
+                          forwarded=Forwarded(row[6], row[7]) if row[6] else None)  # fmt: skip
         return self._alert(article_id, row[5], article, matches, snippet) if fresh else None
 
     def _similar_story(self, fingerprint: stories.Fingerprint) -> int | None:
@@ -358,7 +379,7 @@ class Store:
         return Alert(
             id=alert_id, article_id=article_id, url=article.url, title=article.title, source=article.source,
             published=article.published, keywords=keywords, snippet=snippet,
-            matches=[m for m in matches if m.keyword in keywords], story_id=story_id,
+            matches=[m for m in matches if m.keyword in keywords], story_id=story_id, forwarded=article.forwarded,
         )  # fmt: skip
 
     def enqueue(self, alert_id: int, channels: Iterable[str]) -> None:

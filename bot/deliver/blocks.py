@@ -101,6 +101,8 @@ def alert_message(alert: Alert) -> dict:
         "accessory": _menu(alert),
     }
     where = f"{mrkdwn(alert.source, 300)} · {date_token(alert.published)}"
+    if alert.forwarded is not None:  # a Telegram message forwarded from another channel: its origin, unlinked
+        where += f" · forwarded from {mrkdwn(alert.forwarded.name, 200)}"
     groups = " · ".join(
         f"{mrkdwn(group, 200)}: found “{mrkdwn(spelling, 200)}”" for group, spelling in found_spellings(alert).items()
     ) or " · ".join(mrkdwn(group, 200) for group in alert.keywords)

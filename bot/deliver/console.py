@@ -42,7 +42,8 @@ def print_alerts(alerts: list[Alert], out: TextIO | None = None, as_json: bool =
     for alert in alerts:
         published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
         out.write(f"[{', '.join(alert.keywords)}] {clean(alert.title)}\n")
-        out.write(f"  {clean(alert.source)} · {published} · {alert.url}\n")
+        forwarded = f" · forwarded from {clean(alert.forwarded.name)}" if alert.forwarded is not None else ""
+        out.write(f"  {clean(alert.source)}{forwarded} · {published} · {alert.url}\n")
         if alert.snippet:
             out.write(f"  {_bracketed(alert)}\n")
         if alert.also:

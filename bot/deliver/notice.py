@@ -67,15 +67,20 @@ def alert_message(alert: Alert) -> dict:
     also = also_html(alert.also)
     html = (
         f"<b>{link(alert.url, alert.title or alert.url)}</b><br>"
-        f"<i>{text(alert.source, 150)} · {_when(alert)}</i><br>"
+        f"<i>{text(alert.source, 150)} · {_when(alert)}{_forwarded(alert, text)}</i><br>"
         f"<blockquote>{_snippet_html(alert)}</blockquote>"
         f"{group_html}" + (f"<br>{also}" if also else "")
     )
     body = (
         f"[{', '.join(inert(k) for k in alert.keywords)}] {inert(alert.title)}\n"
-        f"{inert(alert.source)} · {_when(alert)} · {inert(alert.url)}\n{inert(alert.snippet)}"
+        f"{inert(alert.source)} · {_when(alert)}{_forwarded(alert, inert)} · {inert(alert.url)}\n{inert(alert.snippet)}"
     )
     return _message(body, html, EVENT_ALERT, "alert_ids", [alert.id])
+
+
+def _forwarded(alert: Alert, render) -> str:
+    """A Telegram message forwarded from another channel: where from (its name only, never a link)."""
+    return f" · forwarded from {render(alert.forwarded.name)}" if alert.forwarded is not None else ""
 
 
 def also_html(also: list[dict], limit: int = 20) -> str:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.models import Alert, Match
+from bot.models import Alert, Forwarded, Match
 from bot.store import Store, from_iso, iso, utcnow
 
 
@@ -56,12 +56,13 @@ def alerts(store: Store, alert_ids: list[int]) -> dict[int, Alert]:
         return {}
     marks = ",".join("?" * len(alert_ids))
     rows = store.db.execute(
-        "SELECT al.id, al.article_id, al.story_id, al.keywords, al.snippet, a.url, a.title, a.source, a.published "  # noqa: S608
-        f"FROM alerts al JOIN articles a ON a.id = al.article_id WHERE al.id IN ({marks})",
+        "SELECT al.id, al.article_id, al.story_id, al.keywords, al.snippet, a.url, a.title, a.source, a.published, "  # noqa: S608
+        "a.forwarded_from, a.forwarded_url FROM alerts al JOIN articles a ON a.id = al.article_id "
+        f"WHERE al.id IN ({marks})",
         alert_ids,
     ).fetchall()
     out = {}
-    for alert_id, article_id, story_id, keywords, snippet, url, title, source, published in rows:
+    for alert_id, article_id, story_id, keywords, snippet, url, title, source, published, *forwarded in rows:
         groups = json.loads(keywords)
         matches = [
             Match(*row)
@@ -74,6 +75,7 @@ def alerts(store: Store, alert_ids: list[int]) -> dict[int, Alert]:
             id=alert_id, article_id=article_id, url=url, title=title or "", source=source,
             published=from_iso(published), keywords=groups, snippet=snippet or "", matches=matches,
             story_id=story_id, also=also(store, story_id, article_id) if story_id else [],
+            forwarded=Forwarded(*forwarded) if forwarded[0] else None,
         )  # fmt: skip
     return out
 
