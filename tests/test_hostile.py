@@ -1,10 +1,11 @@
 """Scraped text is hostile: no Slack message can ping anyone or carry a link other than the article's own.
 
 Every payload of tests/data/hostile.yaml goes into every scraped field of an alert (headline, snippet,
-the spelling found, source name, the outlets that also ran it), and the Block Kit message is checked
-against what Slack would act on: ``<...>`` control sequences, bare mentions, URLs it would link,
-mrkdwn formatting, invisible characters; and Block Kit's limits. The same payloads then travel the
-whole way: served on a page, polled by `wirewatch check`, posted to the local fake of Slack.
+the spelling found, source name, the outlets that also ran it, where a Telegram message was forwarded
+from), and the Block Kit message is checked against what Slack would act on: ``<...>`` control sequences,
+bare mentions, URLs it would link, mrkdwn formatting, invisible characters; and Block Kit's limits. The same
+payloads then travel the whole way: served on a page, polled by `wirewatch check`, posted to the local fake
+of Slack.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml
 from bot.deliver import blocks
 from bot.deliver.inert import inert
 from bot.demo.server import SiteServer
-from bot.models import Alert, Match
+from bot.models import Alert, Forwarded, Match
 from tests.conftest import DATA
 from tests.slack_fake import BOT_TOKEN, SlackFake
 
@@ -44,6 +45,7 @@ def alert_with(payload: str) -> Alert:
         matches=[Match("Deir ez-Zor", "Deir ez-Zor", found, 0, len(found))], story_id=5,
         also=[{"source": payload, "url": OTHER, "seen": "2026-12-04T09:00:00+00:00"},
               {"source": "Mirror", "url": f"{OTHER}?x=1|<!channel>", "seen": None}],
+        forwarded=Forwarded(f"Channel {payload}", f"https://t.me/{payload}/1"),  # a Telegram message's origin
     )  # fmt: skip
 
 
