@@ -45,6 +45,7 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     truncated: bool = False  # the body was over the size cap and was cut
+    encoding: str = ""  # the Content-Encoding it came in (gzip, br, ...): the cap is on the decoded bytes
     elapsed: float = 0.0
     retry_after: float | None = None  # a 429/503's Retry-After, in seconds
 
@@ -292,6 +293,7 @@ class Fetcher:
                 etag=r.headers.get("etag"),
                 last_modified=r.headers.get("last-modified"),
                 truncated=truncated,
+                encoding=r.headers.get("content-encoding", "").strip().lower(),
                 retry_after=retry_after(r.headers.get("retry-after")) if r.status_code in (429, 503) else None,
             )
 

@@ -160,7 +160,14 @@ class Pipeline:
         )  # fmt: skip
         if response.truncated:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
-        entries = await self._entries(source, response, result)
+        try:
+            entries = await self._entries(source, response, result)
+        except ExtractError as exc:
+            if response.truncated:  # the cut is the cause, not the site's markup: say so where errors are shown
+                decoded = f" once decoded from {response.encoding}" if response.encoding else ""
+                cap = self.config.max_bytes
+                raise ExtractError(f"response over {cap} bytes{decoded} (max_bytes), cut there: {exc}") from exc
+            raise
         result.entries = len(entries)
         found, updates, retry, keys = await self._articles(source, entries, result)
         try:

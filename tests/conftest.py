@@ -99,6 +99,23 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "it"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def bomb(coding: str, gigabytes: int = 1) -> bytes:
+    """Zeros that decode to ``gigabytes`` GiB: gzip as full-flushed 1 MiB blocks, each the same ~1 KB (the
+    trailer is left out: nothing may read that far); brotli in one go (~0.2 MB a GiB at quality 1)."""
+    import zlib
+
+    import brotli
+
+    mib = bytes(1 << 20)
+    if coding == "br":
+        compressor = brotli.Compressor(quality=1)
+        return b"".join(compressor.process(mib) for _ in range(1024 * gigabytes)) + compressor.finish()
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    head = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return head + block * (1024 * gigabytes - 1)
+
+
 def free_port() -> int:
     """A port nothing listens on at the moment, on loopback."""
     with socket.socket() as s:

@@ -10,6 +10,7 @@ import pytest
 from bot.demo.server import SiteServer
 from bot.errors import FetchError, NotModified
 from bot.fetch import Fetcher, FetchSettings
+from tests.conftest import bomb
 
 
 @pytest.fixture
@@ -188,30 +189,13 @@ def test_a_long_retry_after_fails_the_hosts_next_request_without_asking(server):
     assert [path for _, path in server.arrivals] == ["/away.xml"]
 
 
-def _bomb(coding: str, gigabytes: int = 1) -> bytes:
-    """Zeros that decode to ``gigabytes`` GiB: gzip as full-flushed 1 MiB blocks, each the same ~1 KB (the
-    trailer is left out: nothing may read that far); brotli in one go (~0.2 MB a GiB at quality 1)."""
-    import zlib
-
-    import brotli
-
-    mib = bytes(1 << 20)
-    if coding == "br":
-        compressor = brotli.Compressor(quality=1)
-        return b"".join(compressor.process(mib) for _ in range(1024 * gigabytes)) + compressor.finish()
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
-    head = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
-    return head + block * (1024 * gigabytes - 1)
-
-
 @pytest.fixture
 def bomb_server():
     import contextlib
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    bodies = {"/gzip": (_bomb("gzip"), "gzip"), "/br": (_bomb("br"), "br"), "/zstd": (b"x" * 100, "zstd")}
+    bodies = {"/gzip": (bomb("gzip"), "gzip"), "/br": (bomb("br"), "br"), "/zstd": (b"x" * 100, "zstd")}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
