@@ -319,6 +319,13 @@ def test_recent_search_and_explain_read_telegram_articles(tme, write_config, cli
     assert code == 1 and "message 107 is not on" in err
 
 
+def test_console_alerts_name_the_origin_of_a_forwarded_message(tme, write_config, cli):
+    code, out, err = cli("check", "--config", write_config([channel(tme)]))
+    assert code == 0, err
+    assert "  Deir ez-Zor Now · forwarded from Euphrates Post · " in out and f"{LINK}108\n" in out
+    assert out.count("forwarded from") == 1 and f"{len(FIRST)} new alerts." in out
+
+
 def test_alerts_reach_slack_with_their_origin(tme, write_config, cli, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     with SlackFake() as slack:
