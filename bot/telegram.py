@@ -25,7 +25,7 @@ poll walks again; the Retry-After is honoured as for a failed poll.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -86,7 +86,8 @@ async def channel_entries(pipeline: Pipeline, source: Source, response: Response
     return [_entry(m) for _, m in sorted(messages.items())]
 
 
-def _older_wanted(page: ChannelPage, stored: int | None, oldest_wanted) -> bool:
+def _older_wanted(page: ChannelPage, stored: int | None, oldest_wanted: datetime) -> bool:
+    """Whether the page before this one is worth reading."""
     if page.before is None or page.oldest is None:
         return False
     if stored is not None and page.oldest <= stored:

@@ -127,6 +127,10 @@ def test_each_message_is_its_own_text_only(tme):
     tme.page_size = 4
     page = parse_channel_page(tme.page(CHANNEL, before=111), tme.url(f"/s/{CHANNEL}?before=111"))
     assert page.ids == [107, 108, 109, 110] and page.before == tme.url(f"/s/{CHANNEL}?before=107")
+    assert not any(m.edited for m in page.messages)
+    tme.edit(CHANNEL, 110, "this morning", "this morning (corrected)")
+    (edited,) = [m for m in parse_channel_page(tme.page(CHANNEL, before=111), tme.url("/")).messages if m.id == 110]
+    assert edited.edited and edited.text.endswith("this morning (corrected) 🎥")
 
 
 # ------------------------------------------------------------------------------------------ end to end

@@ -2,7 +2,7 @@
 
 Telegram serves every public channel's last ~20 messages as plain HTML, without an account or an API key.
 The markup, as public readers of these pages parse it (RSS-Bridge's bridges/TelegramBridge.php, and
-others that saved real pages as test fixtures; tests/data/telegram/README.md says which):
+others that saved real pages as test fixtures; tests/data/telegram/page.html says which):
 
     <link rel="prev" href="/s/<name>?before=<oldest id on the page>">     older messages exist
     <section class="tgme_channel_history js-message_history">             the channel's history
