@@ -29,6 +29,8 @@ from bot.configfile import DEFAULT_DATABASE, database_path, dotted, read
 from bot.errors import ConfigError
 
 AUTO_WORKERS_FROM = 20  # sources: below this, reading inline is faster than starting worker processes
+AUTO_CONCURRENCY = (20, 60)  # concurrency: auto's floor and ceiling
+AUTO_SOURCES_PER_SLOT = 16  # concurrency: auto's sources per slot between them
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -244,7 +246,7 @@ class Config(_Model):
     connect_timeout: Duration = 10.0
     max_bytes: Size = 5_000_000
     max_redirects: int = Field(5, ge=0, le=30)
-    concurrency: int = Field(20, ge=1, le=1000)
+    concurrency: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = "auto"
     per_host: int = Field(2, ge=1, le=100)
     host_spacing: Pause = 0.1  # between the starts of two requests to one host (see bot/fetch.py)
     workers: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
@@ -280,6 +282,16 @@ class Config(_Model):
             return self.workers
         return min(os.cpu_count() or 1, 8) if len(self.sources) >= AUTO_WORKERS_FROM else 0
 
+    def concurrency_limit(self) -> int:
+        """Sources in progress (and requests in flight) at once; "auto": one per AUTO_SOURCES_PER_SLOT
+        sources, between AUTO_CONCURRENCY's bounds. 20 keep two workers reading in a first cycle; at 1,000
+        sources 60 keep a 50 ms-latency web's 304s flowing (an unchanged cycle is latency-bound); more only
+        lengthens the event loop's steps (bench/README.md)."""
+        if self.concurrency != "auto":
+            return self.concurrency
+        low, high = AUTO_CONCURRENCY
+        return min(high, max(low, len(self.sources) // AUTO_SOURCES_PER_SLOT))
+
     def interval(self, source: Source) -> float:
         if source.every:
             return source.every
@@ -291,6 +303,9 @@ class Config(_Model):
     @property
     def database_path(self) -> Path:
         return database_path(self.path, self.database)
+
+
+_NUMBER_BRANCH = "constrained-int"  # pydantic's name for the number in ``Annotated[int, Field(...)] | Literal``
 
 
 class _KeyedError(ValueError):
@@ -325,6 +340,10 @@ def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | N
 def _describe(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> str:
     error = exc.errors()[0]
     loc = tuple(error["loc"])
+    if loc and loc[-1] == _NUMBER_BRANCH:  # a number-or-"auto" key (concurrency, workers): name the key only
+        loc = loc[:-1]
+        if error["type"] in ("int_parsing", "int_type", "int_from_float"):
+            error = error | {"msg": 'must be a whole number or "auto"', "type": "auto_parsing"}
     context = error.get("ctx") or {}
     original = context.get("error")
     if isinstance(original, _KeyedError):  # its loc is relative to the model that raised it

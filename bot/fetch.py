@@ -78,7 +78,7 @@ class FetchSettings:
             connect_timeout=config.connect_timeout,
             max_bytes=config.max_bytes,
             max_redirects=config.max_redirects,
-            concurrency=config.concurrency,
+            concurrency=config.concurrency_limit(),
             per_host=config.per_host,
             host_spacing=config.host_spacing,
         )

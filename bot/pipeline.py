@@ -5,8 +5,9 @@ line, stored on the source's row and reported. A feed's conditional-GET validato
 all of its entries were handled, so an article page that failed for a passing reason (5xx, timeout) is
 tried again next cycle instead of being hidden behind a 304.
 
-SQLite writes run in one writer thread, a source's articles, alerts and validators in one transaction:
-indexing 20 articles' text in FTS5 takes 20-300 ms, which on the event loop would hold up every download.
+SQLite writes run in one writer thread, an article with its alert in one transaction, a source's
+validators after its articles: indexing 20 articles' text in FTS5 takes 20-300 ms, which on the event loop
+would hold up every download.
 The loop reads through a second connection (WAL: it never waits for the writer, and sees committed rows
 only, so a URL stays "in flight" until the transaction that stores it has committed).
 """
@@ -16,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from bot.config import Config, Source
 from bot.dedupe import canonical_url, clean_url, same_site
@@ -29,7 +32,7 @@ from bot.extract.lang import guess_lang
 from bot.fetch import Fetcher, FetchSettings, Response
 from bot.models import Alert, Article, Entry, Match
 from bot.store import Store
-from bot.workers import Digest, Workers, digest, find_matches, read_article, read_feed, read_listing
+from bot.workers import Digest, Reading, Workers, digest, find_matches, read_article, read_feed, read_listing
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +82,10 @@ class Pipeline:
         # Bounds that keep memory flat whatever the number of sources: sources in progress (each holds its
         # parsed entries and the articles it has read until its transaction), and article pages between
         # download and digest (the pool is slower than the network, so bodies would otherwise pile up).
-        self._sources = asyncio.Semaphore(config.concurrency)
-        self._reading = asyncio.Semaphore(config.concurrency + 4 * max(1, workers.count))  # + a queue per worker
+        at_once = config.concurrency_limit()
+        self._sources = asyncio.Semaphore(at_once)
+        self._reading = asyncio.Semaphore(at_once + 4 * max(1, workers.count))  # + a queue per worker
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(config.per_host))
         self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
@@ -101,7 +106,7 @@ class Pipeline:
                 if on_done:
                     on_done(result)
 
-        runners = min(self.config.concurrency, len(sources))
+        runners = min(self.config.concurrency_limit(), len(sources))
         try:
             await asyncio.gather(*(runner(i * _RAMP_SECONDS) for i in range(runners)))
         finally:
@@ -169,25 +174,28 @@ class Pipeline:
                 raise ExtractError(f"response over {cap} bytes{decoded} (max_bytes), cut there: {exc}") from exc
             raise
         result.entries = len(entries)
-        found, updates, retry, keys = await self._articles(source, entries, result)
+        updates, retry, keys = await self._articles(source, entries, result)
         try:
-            await self._write(self._save, source, response, found, updates, retry, result)
+            await self._write(self._save, source, response, updates, retry, result)
         finally:
             self._in_flight.difference_update(keys)  # only now can another source see them as stored
 
-    def _save(self, source: Source, response: Response, found: list[_Found], updates: list, retry: bool,
-              result: PollResult) -> None:  # fmt: skip
-        """In the writer thread: the source's new articles, updates and validators, all or nothing."""
+    def _save_found(self, found: list[_Found], source: Source, result: PollResult) -> None:
+        """In the writer thread: new articles with their alerts and follow-ups, together."""
         with self.store.transaction():
             for item in found:
                 self._store(item, source, result)
+        result.new_articles += len(found)
+
+    def _save(self, source: Source, response: Response, updates: list, retry: bool, result: PollResult) -> None:
+        """In the writer thread, after the source's new articles: updates and validators, together."""
+        with self.store.transaction():
             for update in updates:
                 self._update(update, source, result)
             if not retry:
                 self.store.save_validators(source.url, response.etag, response.last_modified)
             if result.newest_message is not None:
                 self.store.save_newest_message(source.url, result.newest_message)
-        result.new_articles = len(found)
         result.updated = len(updates)
 
     async def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
@@ -208,11 +216,15 @@ class Pipeline:
             raise ExtractError(f"listing page has no article links ({hint})")
         return entries
 
-    async def _articles(
-        self, source: Source, entries: list[Entry], result: PollResult
-    ) -> tuple[list, list, bool, list[str]]:
-        """New articles among ``entries``, known ones whose full text changed in the feed, whether some
-        failed for a reason worth retrying, and the URLs marked in flight (the caller releases them)."""
+    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, bool, list[str]]:
+        """Reads and stores the new articles among ``entries``; returns the known ones whose full text
+        changed in the feed, whether some failed for a reason worth retrying, and the URLs marked in flight
+        (the caller releases them).
+
+        Each article is stored as soon as it and those before it in the feed are read, not with the whole
+        source: sources in progress held every article they had read, ~50 MB of text at 60 sources of
+        20 long articles. The feed's order is kept (the first copy of a story in a feed stays its alert);
+        a crash between two writes loses nothing, since the validators are saved last."""
         todo: list[tuple[Entry, str]] = []
         updates: list[tuple[int, Entry]] = []
         for entry in entries:
@@ -227,19 +239,38 @@ class Pipeline:
             self._in_flight.add(key)
             todo.append((entry, key))
         keys = [k for _, k in todo]
+        tasks: list[asyncio.Future | None] = [asyncio.ensure_future(self._article(source, e, k)) for e, k in todo]
+        retry, written = False, 0
         try:
-            outcomes = await asyncio.gather(*(self._article(source, e, k) for e, k in todo))
+            for i in range(len(tasks)):
+                task = tasks[i]
+                assert task is not None
+                if not task.done() and written < i:  # a gap: first store what was read before it
+                    await self._store_read(tasks, written, i, source, result)
+                    written = i
+                if isinstance(outcome := await task, str):
+                    result.warnings.append(outcome)
+                    retry = True
+            await self._store_read(tasks, written, len(tasks), source, result)
         except BaseException:
+            for task in tasks:
+                if task is not None:
+                    task.cancel()
             self._in_flight.difference_update(keys)
             raise
-        found, retry = [], False
-        for outcome in outcomes:
-            if isinstance(outcome, str):
-                result.warnings.append(outcome)
-                retry = True
-            elif outcome is not None:
+        return updates, retry, keys
+
+    async def _store_read(
+        self, tasks: list[asyncio.Future | None], start: int, end: int, source: Source, result: PollResult
+    ) -> None:
+        """Write the new articles of ``tasks[start:end]`` in one transaction, and let their text go."""
+        found = []
+        for i in range(start, end):
+            task, tasks[i] = tasks[i], None
+            if task is not None and isinstance(outcome := task.result(), _Found):
                 found.append(outcome)
-        return found, updates, retry, keys
+        if found:
+            await self._write(self._save_found, found, source, result)
 
     async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
@@ -249,11 +280,7 @@ class Pipeline:
         found: Digest | None = None
         if self._wants_page(source, entry):
             try:
-                async with self._reading:
-                    response = await self.fetcher.get(entry.url, proxy=source.proxy, accept=_ACCEPT_HTML)
-                    reading = await self.workers.call(
-                        read_article, response.content, response.charset, response.url, title, text
-                    )
+                response, reading = await self._read_page(entry.url, source, title, text)
             except (FetchError, ExtractError) as exc:
                 if not str(exc).startswith(_PERMANENT):
                     return f"article {entry.url}: {exc} (will retry)"
@@ -284,6 +311,27 @@ class Pipeline:
             forwarded=entry.forwarded,
         )  # fmt: skip
         return _Found(article, found or await self.workers.call(digest, title, text), origin)
+
+    async def _read_page(self, url: str, source: Source, title: str, text: str) -> tuple[Response, Reading]:
+        """Download an article page and read it in the pool.
+
+        The host's turn comes before a reading slot: a slot taken first would sit idle behind the host's
+        ``per_host`` limit, and as one source's pages queue together, most slots did (the workers got half
+        of the first cycle's pages they could read). The slot is held from the download to the end of the
+        reading, since it bounds the page bodies in memory; the host is free as soon as its download is."""
+        async with self._hosts[urlsplit(url).hostname or ""]:
+            await self._reading.acquire()
+            try:
+                response = await self.fetcher.get(url, proxy=source.proxy, accept=_ACCEPT_HTML)
+            except BaseException:
+                self._reading.release()
+                raise
+        try:
+            return response, await self.workers.call(
+                read_article, response.content, response.charset, response.url, title, text
+            )
+        finally:
+            self._reading.release()
 
     def _add_aliases(self, article_id: int, urls: list[str]) -> None:
         with self.store.transaction():
@@ -344,7 +392,10 @@ class Pipeline:
 async def running(config: Config, store: Store, worker_idle: float | None = None) -> AsyncIterator[Pipeline]:
     """A pipeline with its worker pool, HTTP clients and writer thread, all closed when the block ends.
     ``worker_idle``: the pool's processes exit after this many idle seconds (``run``)."""
-    with _collector(), Workers(config.keywords, config.worker_count(), worker_idle) as workers:
+    with (
+        _collector(),
+        Workers(config.keywords, config.worker_count(), worker_idle, config.workers == "auto") as workers,
+    ):
         async with Fetcher(FetchSettings.from_config(config)) as fetcher:
             pipeline = Pipeline(config, store, fetcher, workers)
             try:

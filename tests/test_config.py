@@ -53,6 +53,18 @@ def test_valid_config_defaults_and_relative_database(tmp_path):
     assert cfg.channels == []
 
 
+@pytest.mark.parametrize(("sources", "concurrency", "workers"), [(1, 20, 0), (10, 20, 0), (100, 20, 2), (500, 31, 2),
+                                                             (1000, 60, 2), (5000, 60, 2)])  # fmt: skip
+def test_unset_concurrency_and_workers_follow_sources_and_cores(sources, concurrency, workers, monkeypatch):
+    """The README's table of defaults at 10, 100 and 1,000 sources (on 2 cores), and explicit values kept."""
+    monkeypatch.setattr(config.os, "cpu_count", lambda: 2)
+    feeds = [{"name": f"s{i}", "url": f"https://s{i}.example/feed"} for i in range(sources)]
+    cfg = config.Config(sources=feeds, keywords=[{"name": "K", "terms": ["Nujaba"]}])
+    assert (cfg.concurrency_limit(), cfg.worker_count()) == (concurrency, workers)
+    tuned = cfg.model_copy(update={"concurrency": 7, "workers": 1})
+    assert (tuned.concurrency_limit(), tuned.worker_count()) == (7, 1)
+
+
 def test_env_substitution_and_secrets_not_printed(tmp_path, monkeypatch):
     monkeypatch.setenv("WW_TOKEN", "xoxb-secret-123")
     path = tmp_path / "w.yaml"

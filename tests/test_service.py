@@ -211,3 +211,24 @@ def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():
 
     first, second = asyncio.run(scenario())
     assert second != first and second != os.getpid()
+
+
+def test_workers_auto_reads_inline_until_the_work_is_enough_for_the_pool():
+    """A cycle after a round of news reads a few pages: inline, without ~170 MB of worker processes. Once
+    reading inline has taken a quarter of two seconds, the pool starts and takes the next task."""
+    import asyncio
+    import time
+
+    from bot.config import Keyword
+    from bot.workers import INLINE_SHARE, INLINE_WINDOW, Workers
+
+    async def scenario():
+        with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, on_demand=True) as workers:
+            light = await workers.call(os.getpid)
+            await workers.call(time.sleep, INLINE_SHARE * INLINE_WINDOW * 1.2)  # a heavy read, inline
+            heavy = await workers.call(os.getpid)
+            return light, heavy
+
+    light, heavy = asyncio.run(scenario())
+    assert light == os.getpid()
+    assert heavy != os.getpid()
