@@ -10,10 +10,10 @@ Per N it starts /work/shared/newsweb/server.py (N sites, each on its own address
 Each tool runs as a child process; per tool and cycle the table shows wall time and CPU (user + sys) from
 ``wait4`` (this process is a child subreaper, so wirewatch's forkserver and the worker processes it reaped are
 counted too), memory as the peak of the RSS summed over every process of the tool's session (sampled every
-50 ms), how many cores the tool kept busy (the median second, and the seconds under 1.5 cores), and from the
-server's /_stats, reset
-before each run: requests, MB served, share answered 304, share conditional, connections opened. New alerts:
-wirewatch, lines of ``check --json``; urlwatch, NEW/CHANGED jobs in its stdout report.
+50 ms; also of the PSS, which splits the pages processes share, such as the forkserver's with its workers),
+how many cores the tool kept busy (the median second, and the seconds under 1.5 cores), and from the server's
+/_stats, reset before each run: requests, MB served, share answered 304, share conditional, connections
+opened. New alerts: wirewatch, lines of ``check --json``; urlwatch, NEW/CHANGED jobs in its stdout report.
 
 Correctness: the server's own generator (SiteGen.mention, run in the server's interpreter) says which
 articles name a watched name; every such article should be alerted exactly once, in the right keyword group,
@@ -166,12 +166,12 @@ class TreeSampler(threading.Thread):
     def __init__(self, session: int) -> None:
         super().__init__(daemon=True)
         self.session, self.stop = session, threading.Event()
-        self.peak_rss, self.peak_processes = 0, 0
+        self.peak_rss, self.peak_pss, self.peak_processes = 0, 0, 0
         self.ticks: list[tuple[float, float]] = []  # (monotonic time, CPU seconds of the live processes)
         self.page, self.hz = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
 
-    def sample(self) -> tuple[int, float, int]:
-        rss, cpu, count = 0, 0.0, 0
+    def sample(self) -> tuple[int, int, float, int]:
+        rss, pss, cpu, count = 0, 0, 0.0, 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -180,16 +180,19 @@ class TreeSampler(threading.Thread):
                 if int(fields[3]) != self.session:  # field 6 of stat, the session id
                     continue
                 rss += int(Path(f"/proc/{entry}/statm").read_text().split()[1]) * self.page
+                rollup = Path(f"/proc/{entry}/smaps_rollup").read_text()  # Pss: shared pages split between sharers
+                pss += int(rollup.split("\nPss:", 1)[1].split()[0]) * 1024
                 cpu += (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
                 count += 1
             except (OSError, IndexError, ValueError):
                 continue
-        return rss, cpu, count
+        return rss, pss, cpu, count
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
-            rss, cpu, count = self.sample()
+            rss, pss, cpu, count = self.sample()
             self.peak_rss, self.peak_processes = max(self.peak_rss, rss), max(self.peak_processes, count)
+            self.peak_pss = max(self.peak_pss, pss)
             self.ticks.append((time.monotonic(), cpu))
 
     def busy(self) -> dict:
@@ -239,6 +242,7 @@ def measure(cmd: list, cwd: Path, keep: set[int], timeout: float) -> dict:
         "main_cpu": usage.ru_utime + usage.ru_stime,  # the tool's own process; its workers are the forkserver's
         "rss_mb": max(u.ru_maxrss for u in usages) / 1024,  # KiB on Linux
         "tree_rss_mb": sampler.peak_rss / 1e6,
+        "tree_pss_mb": sampler.peak_pss / 1e6,
         "tree_processes": sampler.peak_processes,
         **sampler.busy(),
         "processes_reaped": len(usages),
@@ -339,7 +343,7 @@ def row(n: int, tool: str, cycle: str, run: dict, stats: dict, alerts: int, erro
         "n": n, "tool": tool, "cycle": cycle, "wall": run["wall"], "cpu": run["user"] + run["sys"],
         "user": run["user"], "sys": run["sys"], "main_cpu": run["main_cpu"],
         "rss_mb": run["rss_mb"], "processes_reaped": run["processes_reaped"], "tree_rss_mb": run["tree_rss_mb"],
-        "tree_processes": run["tree_processes"], "cores_p50": run["cores_p50"],
+        "tree_pss_mb": run["tree_pss_mb"], "tree_processes": run["tree_processes"], "cores_p50": run["cores_p50"],
         "seconds_under_1_5_cores": run["seconds_under_1_5_cores"], "seconds": run["seconds"],
         "exit": run["exit"], "requests": total["requests"], "mb": total["bytes"] / 1e6,
         "share_304": total["status_304"] / requests, "share_conditional": total["cond_requests"] / requests,
@@ -403,7 +407,8 @@ COLUMNS = {  # heading: how a row shows it
     "tool": "{tool}", "cycle": "{cycle}", "wall s": "{wall:.2f}", "CPU s": "{cpu:.2f}",
     "main process CPU s": "{main_cpu:.2f}", "cores used (median second)": "{cores_p50:.2f}",
     "seconds under 1.5 cores": "{seconds_under_1_5_cores}/{seconds}",
-    "memory MB (peak of summed RSS, all processes)": "{tree_rss_mb:.0f}", "processes": "{tree_processes}",
+    "memory MB (peak of summed RSS, all processes)": "{tree_rss_mb:.0f}",
+    "memory MB (peak of summed PSS)": "{tree_pss_mb:.0f}", "processes": "{tree_processes}",
     "largest process RSS MB": "{rss_mb:.0f}", "requests": "{requests}",
     "MB served": "{mb:.1f}", "304": "{share_304:.0%}", "conditional": "{share_conditional:.0%}",
     "connections": "{connections}", "new alerts": "{alerts}", "loop stall max ms (own work)": "{loop_stall}",
