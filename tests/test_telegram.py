@@ -361,3 +361,26 @@ def test_config_keys_of_a_telegram_source(tme, write_config, cli):
     assert "https://t.me/s/deirezzor_now)" in err
     code, _, err = cli("validate", "--config", write_config([{"name": "F", "url": "https://x.example/f", "pages": 3}]))
     assert code == 2 and "sources[0].pages: only a source of type telegram reads pages back" in err
+
+
+def test_chat_commands_answer_with_telegram_messages(tme, write_config, cli):
+    """/wirewatch recent, search and story (the layer Slack and Matrix share) on a channel's messages."""
+    from bot.commands.chat import HIGHLIGHT, Request, handle
+    from bot.store import Store
+
+    config = write_config([channel(tme)])
+    alerts, _ = check(cli, config)
+    cfg = load(config)
+    store = Store.open(cfg.database_path)
+    try:
+        ask = lambda text: handle(Request(text, "U1", "slack:#c", False), cfg, store)  # noqa: E731
+        recent = ask("recent Nujaba")
+        assert recent.kind == "stories" and [row["url"] for row in recent.rows] == [LINK + "108"]
+        assert {row["url"] for row in ask("recent").rows} == {alert["url"] for alert in alerts}
+        found = ask("search corniche")
+        assert [row["url"] for row in found.rows] == [LINK + "110"]
+        assert HIGHLIGHT[0] in found.rows[0]["snippet"]
+        story = ask(f"story {recent.rows[0]['story']}")
+        assert story.kind == "story" and LINK + "108" in json.dumps(story.rows, ensure_ascii=False)
+    finally:
+        store.close()
