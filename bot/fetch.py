@@ -203,8 +203,8 @@ class Fetcher:
                 now = time.monotonic()
                 paused = gate.paused_until - now
                 if paused > self.settings.timeout:
-                    raise FetchError(f"the site asked for a pause (Retry-After): {paused:.0f} s left, not asked", url,
-                                     retry_after=paused)  # fmt: skip
+                    raise FetchError(f"not requested: the host asked for a pause (Retry-After), {paused:.0f} s left",
+                                     url, retry_after=paused)  # fmt: skip
                 wait = max(gate.next_start, gate.paused_until) - now
                 if wait <= 0:
                     break

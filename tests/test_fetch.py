@@ -184,7 +184,7 @@ def test_a_long_retry_after_fails_the_hosts_next_request_without_asking(server):
 
     server.reset_counts()
     error = asyncio.run(go())
-    assert str(error).startswith("the site asked for a pause (Retry-After):") and "s left" in str(error)
+    assert str(error).startswith("not requested: the host asked for a pause (Retry-After), ") and "s left" in str(error)
     assert 100 < error.retry_after <= 120
     assert [path for _, path in server.arrivals] == ["/away.xml"]
 
