@@ -241,6 +241,7 @@ class Pipeline:
         keys = [k for _, k in todo]
         tasks: list[asyncio.Future | None] = [asyncio.ensure_future(self._article(source, e, k)) for e, k in todo]
         retry, written = False, 0
+        self.workers.plan(len(todo))
         try:
             for i in range(len(tasks)):
                 task = tasks[i]
@@ -258,6 +259,8 @@ class Pipeline:
                     task.cancel()
             self._in_flight.difference_update(keys)
             raise
+        finally:
+            self.workers.plan(-len(todo))
         return updates, retry, keys
 
     async def _store_read(

@@ -5,11 +5,13 @@ parsed on the event loop holds up every download behind it. So the loop keeps th
 the pool does the reading, on every core. ``workers: 0`` runs the same functions inline (small configs,
 where starting processes costs more than it saves).
 
-With ``workers: auto`` the pool starts only when the work is enough for it: a cycle reads inline until
-reading has taken a quarter of the last two seconds. The pool is ~170 MB of processes (the forkserver,
-its resource tracker and a worker per core, each with lxml and trafilatura loaded), for a cycle after a
-round of news that has ~100 feeds and a few pages to read, ~0.2 s of work inline; a first cycle passes
-the mark within a second.
+With ``workers: auto`` the pool starts only when the work is enough for it: POOL_FROM pages or more
+waiting to be read at once (the pipeline says how many with ``plan``); until then the main process reads
+in one thread of its own, beside the event loop. The pool is ~170 MB of processes (the forkserver, its
+resource tracker and a worker per core, each with lxml and trafilatura loaded), for a cycle after a round
+of news that has ~100 feeds and a few pages to read, ~0.2 s of work; a first cycle has hundreds of pages
+waiting within a second. The thread, not the loop, so that loading the readers (~0.3 s, once) and a long
+page never hold up the downloads.
 
 The task functions are module-level so that they pickle by name; each worker builds the matcher once.
 """
@@ -22,8 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +38,7 @@ if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s ne
     from bot.match import Matcher
     from bot.stories import Fingerprint
 
-INLINE_WINDOW = 2.0  # seconds of recent inline reading looked at by ``workers: auto``
-INLINE_SHARE = 0.25  # the share of them spent reading inline at which the pool starts
+POOL_FROM = 16  # ``workers: auto``: pages waiting to be read at once from which the pool starts
 
 _keywords: list[Keyword | Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
@@ -130,12 +130,12 @@ class Workers:
     ) -> None:
         """``idle_after``: seconds without a task after which the pool's processes exit (``run``: their
         memory is returned between cycles; the next task starts the pool again). None: kept to the end.
-        ``on_demand``: read inline until the work is enough for the pool (``workers: auto``)."""
+        ``on_demand``: read in a thread until the work is enough for the pool (``workers: auto``)."""
         self.count = count
         self.idle_after = idle_after
         self.on_demand = on_demand
-        self._inline: deque[tuple[float, float]] = deque()  # (end, seconds) of recent inline calls
-        self._inline_seconds = 0.0  # their sum
+        self._planned = 0  # pages the pipeline has waiting to be read (``plan``)
+        self._thread: ThreadPoolExecutor | None = None  # ``on_demand``'s reader before the pool starts
         self._keywords = keywords
         self._groups = [Group(k.name, tuple(k.terms), k.exact, tuple(k.require), tuple(k.exclude)) for k in keywords]
         self._pool: ProcessPoolExecutor | None = None
@@ -178,6 +178,8 @@ class Workers:
             self._watch.cancel()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
 
     async def _idle_watch(self) -> None:
         """Shut the pool down once it has had nothing to do for ``idle_after`` seconds."""
@@ -196,8 +198,10 @@ class Workers:
     async def call(self, function, *args: Any):
         if not self.count:
             return function(*args)
-        if self._pool is None and self._starting is None and self.on_demand and not self._enough_work():
-            return self._inline_call(function, *args)
+        if self._pool is None and self._starting is None and self.on_demand and self._planned < POOL_FROM:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-reader")
+            return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
         if self._pool is None:
             if self._starting is None:
                 self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
@@ -215,21 +219,9 @@ class Workers:
             self._busy -= 1
             self._last = time.monotonic()
 
-    def _inline_call(self, function, *args: Any):
-        started = time.perf_counter()
-        try:
-            return function(*args)
-        finally:
-            now = time.perf_counter()
-            self._inline.append((now, now - started))
-            self._inline_seconds += now - started
-
-    def _enough_work(self) -> bool:
-        """Whether reading inline took more than INLINE_SHARE of the last INLINE_WINDOW seconds."""
-        now = time.perf_counter()
-        while self._inline and self._inline[0][0] < now - INLINE_WINDOW:
-            self._inline_seconds -= self._inline.popleft()[1]
-        return self._inline_seconds > INLINE_SHARE * INLINE_WINDOW
+    def plan(self, pages: int) -> None:
+        """``pages`` more (or, negative, fewer) pages are waiting to be read."""
+        self._planned += pages
 
     def _count_time(self) -> None:
         now = time.monotonic()

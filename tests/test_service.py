@@ -213,22 +213,23 @@ def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():
     assert second != first and second != os.getpid()
 
 
-def test_workers_auto_reads_inline_until_the_work_is_enough_for_the_pool():
-    """A cycle after a round of news reads a few pages: inline, without ~170 MB of worker processes. Once
-    reading inline has taken a quarter of two seconds, the pool starts and takes the next task."""
+def test_workers_auto_reads_in_the_main_process_until_the_work_is_enough_for_the_pool():
+    """A cycle after a round of news reads a few pages: in the main process, without ~170 MB of worker
+    processes. Once POOL_FROM pages are waiting, the pool starts and takes the next task."""
     import asyncio
-    import time
+    import threading
 
     from bot.config import Keyword
-    from bot.workers import INLINE_SHARE, INLINE_WINDOW, Workers
+    from bot.workers import POOL_FROM, Workers
 
     async def scenario():
         with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, on_demand=True) as workers:
-            light = await workers.call(os.getpid)
-            await workers.call(time.sleep, INLINE_SHARE * INLINE_WINDOW * 1.2)  # a heavy read, inline
+            workers.plan(POOL_FROM - 1)
+            light = await workers.call(os.getpid), await workers.call(threading.get_ident)
+            workers.plan(1)
             heavy = await workers.call(os.getpid)
             return light, heavy
 
-    light, heavy = asyncio.run(scenario())
-    assert light == os.getpid()
-    assert heavy != os.getpid()
+    (light_pid, light_thread), heavy_pid = asyncio.run(scenario())
+    assert light_pid == os.getpid() and light_thread != threading.get_ident()  # beside the loop, not on it
+    assert heavy_pid != os.getpid()
