@@ -30,6 +30,7 @@ class CycleStats:
     loop_busy_max_ms: float = 0.0  # of the worst stall, the part spent in the loop's own work
     pool_busy_seconds: float = 0.0  # time with a task in the worker pool
     pool_full_share: float = 0.0  # of it, the share with a task for every worker (under 1: the pool went hungry)
+    pages_waiting_max: int = 0  # the most pages waiting to be read at once (``workers: auto`` starts the pool at 100)
 
     def flat(self) -> dict:
         """One JSON object: the cycle's own figures and the fetch counters (without the per-status table)."""
@@ -59,6 +60,7 @@ async def cycle(
         stats.loop_busy_max_ms = watch.busiest_ms()
         pool = pipeline.workers
         stats.pool_busy_seconds = pool.active_seconds
+        stats.pages_waiting_max = pool.most_planned
         stats.pool_full_share = pool.full_seconds / pool.active_seconds if pool.active_seconds else 0.0
     return results
 

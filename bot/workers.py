@@ -8,10 +8,10 @@ where starting processes costs more than it saves).
 With ``workers: auto`` the pool starts only when the work is enough for it: POOL_FROM pages or more
 waiting to be read at once (the pipeline says how many with ``plan``); until then the main process reads
 in one thread of its own, beside the event loop. The pool is ~170 MB of processes (the forkserver, its
-resource tracker and a worker per core, each with lxml and trafilatura loaded), for a cycle after a round
-of news that has ~100 feeds and a few pages to read, ~0.2 s of work; a first cycle has hundreds of pages
-waiting within a second. The thread, not the loop, so that loading the readers (~0.3 s, once) and a long
-page never hold up the downloads.
+resource tracker and a worker per core, each with lxml and trafilatura loaded), where a cycle after a round
+of news at 1,000 sources has ~100 changed feeds and as many new pages, never more than ~30 waiting at once
+(~1.5 s of reading); a first cycle has over a thousand waiting within a second. The thread, not the loop,
+so that loading the readers (~0.3 s, once) and a long page never hold up the downloads.
 
 The task functions are module-level so that they pickle by name; each worker builds the matcher once.
 """
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s ne
     from bot.match import Matcher
     from bot.stories import Fingerprint
 
-POOL_FROM = 16  # ``workers: auto``: pages waiting to be read at once from which the pool starts
+POOL_FROM = 100  # ``workers: auto``: pages waiting to be read at once from which the pool starts
 
 _keywords: list[Keyword | Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
@@ -135,6 +135,7 @@ class Workers:
         self.idle_after = idle_after
         self.on_demand = on_demand
         self._planned = 0  # pages the pipeline has waiting to be read (``plan``)
+        self.most_planned = 0  # the most of them at once
         self._thread: ThreadPoolExecutor | None = None  # ``on_demand``'s reader before the pool starts
         self._keywords = keywords
         self._groups = [Group(k.name, tuple(k.terms), k.exact, tuple(k.require), tuple(k.exclude)) for k in keywords]
@@ -222,6 +223,7 @@ class Workers:
     def plan(self, pages: int) -> None:
         """``pages`` more (or, negative, fewer) pages are waiting to be read."""
         self._planned += pages
+        self.most_planned = max(self.most_planned, self._planned)
 
     def _count_time(self) -> None:
         now = time.monotonic()
