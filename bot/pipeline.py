@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -80,8 +80,8 @@ class Pipeline:
         self.now = now or datetime.now(UTC)
         self._in_flight: set[str] = set()  # canonical URLs being fetched by some source right now
         # Bounds that keep memory flat whatever the number of sources: sources in progress (each holds its
-        # parsed entries and the articles it has read until its transaction), and article pages between
-        # download and digest (the pool is slower than the network, so bodies would otherwise pile up).
+        # parsed entries, and the articles read but not yet written behind one still being read), and article
+        # pages between download and digest (the pool is slower than the network, so bodies would pile up).
         at_once = config.concurrency_limit()
         self._sources = asyncio.Semaphore(at_once)
         self._reading = asyncio.Semaphore(at_once + 4 * max(1, workers.count))  # + a queue per worker
@@ -239,41 +239,31 @@ class Pipeline:
             self._in_flight.add(key)
             todo.append((entry, key))
         keys = [k for _, k in todo]
-        tasks: list[asyncio.Future | None] = [asyncio.ensure_future(self._article(source, e, k)) for e, k in todo]
-        retry, written = False, 0
+        pending = deque(asyncio.ensure_future(self._article(source, e, k)) for e, k in todo)
+        read: list[_Found] = []  # in feed order, not written yet
+        retry = False
         self.workers.plan(len(todo))
         try:
-            for i in range(len(tasks)):
-                task = tasks[i]
-                assert task is not None
-                if not task.done() and written < i:  # a gap: first store what was read before it
-                    await self._store_read(tasks, written, i, source, result)
-                    written = i
-                if isinstance(outcome := await task, str):
+            while pending:
+                if read and not pending[0].done():  # a gap: first store what was read before it
+                    await self._write(self._save_found, read, source, result)
+                    read = []
+                outcome = await pending.popleft()
+                if isinstance(outcome, str):
                     result.warnings.append(outcome)
                     retry = True
-            await self._store_read(tasks, written, len(tasks), source, result)
+                elif outcome is not None:
+                    read.append(outcome)
+            if read:
+                await self._write(self._save_found, read, source, result)
         except BaseException:
-            for task in tasks:
-                if task is not None:
-                    task.cancel()
+            for task in pending:
+                task.cancel()
             self._in_flight.difference_update(keys)
             raise
         finally:
             self.workers.plan(-len(todo))
         return updates, retry, keys
-
-    async def _store_read(
-        self, tasks: list[asyncio.Future | None], start: int, end: int, source: Source, result: PollResult
-    ) -> None:
-        """Write the new articles of ``tasks[start:end]`` in one transaction, and let their text go."""
-        found = []
-        for i in range(start, end):
-            task, tasks[i] = tasks[i], None
-            if task is not None and isinstance(outcome := task.result(), _Found):
-                found.append(outcome)
-        if found:
-            await self._write(self._save_found, found, source, result)
 
     async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""

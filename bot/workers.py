@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s ne
 
 POOL_FROM = 100  # ``workers: auto``: pages waiting to be read at once from which the pool starts
 
-_keywords: list[Keyword | Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
+_keywords: list[Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
 
 
@@ -63,7 +63,7 @@ class Reading:
     digest: Digest
 
 
-def _start(keywords: list[Keyword | Group]) -> None:
+def _start(keywords: list[Group]) -> None:
     global _keywords, _matcher
     _keywords, _matcher = keywords, None
 
@@ -137,7 +137,6 @@ class Workers:
         self._planned = 0  # pages the pipeline has waiting to be read (``plan``)
         self.most_planned = 0  # the most of them at once
         self._thread: ThreadPoolExecutor | None = None  # ``on_demand``'s reader before the pool starts
-        self._keywords = keywords
         self._groups = [Group(k.name, tuple(k.terms), k.exact, tuple(k.require), tuple(k.exclude)) for k in keywords]
         self._pool: ProcessPoolExecutor | None = None
         self._starting: asyncio.Future | None = None
@@ -151,7 +150,7 @@ class Workers:
         self._watch: asyncio.Task | None = None
 
     def __enter__(self) -> Workers:
-        _start(self._keywords)  # inline calls (and _update's digest) use this process's matcher
+        _start(self._groups)  # inline calls (and _update's digest) use this process's matcher
         return self
 
     def _start_pool(self) -> None:
