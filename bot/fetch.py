@@ -171,8 +171,13 @@ class Fetcher:
         last_modified: str | None = None,
         proxy: str | None = None,
         accept: str = "*/*",
+        slot: asyncio.Semaphore | None = None,
     ) -> Response:
-        """GET ``url``; raises NotModified on 304 and FetchError on anything that is not a usable body."""
+        """GET ``url``; raises NotModified on 304 and FetchError on anything that is not a usable body.
+
+        ``slot``: a semaphore of the caller's, taken once the host has a request free for this one (not
+        before: taken first, it would sit idle behind the host's ``per_host`` limit). The caller holds it when
+        ``get`` returns, and releases it; when ``get`` raises, it is released here."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -180,15 +185,24 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
         gate = self._hosts[host]
-        async with gate.slots:
-            await self._turn(gate, url)
-            try:
-                response = await self._send(url, headers, proxy, host)
-            finally:
-                self._global.release()
-        if response.retry_after:  # no request to this host before then (capped at a day)
-            gate.paused_until = max(gate.paused_until, time.monotonic() + min(response.retry_after, 86400.0))
-        return self._checked(response, url)
+        taken = False
+        try:
+            async with gate.slots:
+                if slot is not None:
+                    await slot.acquire()
+                    taken = True
+                await self._turn(gate, url)
+                try:
+                    response = await self._send(url, headers, proxy, host)
+                finally:
+                    self._global.release()
+            if response.retry_after:  # no request to this host before then (capped at a day)
+                gate.paused_until = max(gate.paused_until, time.monotonic() + min(response.retry_after, 86400.0))
+            return self._checked(response, url)
+        except BaseException:
+            if taken:
+                slot.release()
+            raise
 
     async def _turn(self, gate: _Host, url: str) -> None:
         """Wait for the host's next start (``host_spacing`` after its last one, and the end of a pause it asked

@@ -17,13 +17,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from bot.config import Config, Source
 from bot.dedupe import canonical_url, clean_url, same_site
@@ -85,7 +84,6 @@ class Pipeline:
         at_once = config.concurrency_limit()
         self._sources = asyncio.Semaphore(at_once)
         self._reading = asyncio.Semaphore(at_once + 4 * max(1, workers.count))  # + a queue per worker
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(config.per_host))
         self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
@@ -306,19 +304,12 @@ class Pipeline:
         return _Found(article, found or await self.workers.call(digest, title, text), origin)
 
     async def _read_page(self, url: str, source: Source, title: str, text: str) -> tuple[Response, Reading]:
-        """Download an article page and read it in the pool.
-
-        The host's turn comes before a reading slot: a slot taken first would sit idle behind the host's
-        ``per_host`` limit, and as one source's pages queue together, most slots did (the workers got half
-        of the first cycle's pages they could read). The slot is held from the download to the end of the
-        reading, since it bounds the page bodies in memory; the host is free as soon as its download is."""
-        async with self._hosts[urlsplit(url).hostname or ""]:
-            await self._reading.acquire()
-            try:
-                response = await self.fetcher.get(url, proxy=source.proxy, accept=_ACCEPT_HTML)
-            except BaseException:
-                self._reading.release()
-                raise
+        """Download an article page and read it in the pool, holding a reading slot from the download to the
+        end of the reading (the slots bound the page bodies in memory). The fetcher takes the slot only once
+        the page's host has a request free for it: a slot taken first sat idle behind the host's ``per_host``
+        limit, and as one source's pages queue together, most slots did (the workers got half of the first
+        cycle's pages they could read)."""
+        response = await self.fetcher.get(url, proxy=source.proxy, accept=_ACCEPT_HTML, slot=self._reading)
         try:
             return response, await self.workers.call(
                 read_article, response.content, response.charset, response.url, title, text

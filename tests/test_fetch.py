@@ -123,6 +123,29 @@ def test_per_host_limit(server):
     assert server.peak_inflight == 2
 
 
+def test_a_callers_slot_is_taken_only_when_the_host_is_free_and_kept_by_the_caller(server):
+    """``get(slot=...)``: a request waiting for its host (``per_host``) holds none of the caller's slots, so
+    they go to requests that can start; on return the caller holds it, on failure it is given back."""
+
+    async def go():
+        slot = asyncio.Semaphore(2)
+        async with Fetcher(FetchSettings(per_host=1, host_spacing=0)) as fetcher:
+            first = asyncio.ensure_future(fetcher.get(server.url("/slowish.xml"), slot=slot))
+            second = asyncio.ensure_future(fetcher.get(server.url("/slowish.xml"), slot=slot))
+            await asyncio.sleep(0.1)  # the first is in flight (0.3 s), the second waits for the host
+            waiting_holds_none = not second.done() and not slot.locked()
+            await asyncio.gather(first, second)
+            held_on_return = slot.locked()
+            slot.release()
+            slot.release()
+            with pytest.raises(FetchError):
+                await fetcher.get("http://127.0.0.1:9/feed.xml", slot=slot)
+            return waiting_holds_none, held_on_return, slot.locked()
+
+    waiting_holds_none, held_on_return, locked_after_failure = asyncio.run(go())
+    assert waiting_holds_none and held_on_return and not locked_after_failure
+
+
 def test_gzip_body_is_decoded(server):
     response = fetch(server.url("/gz.xml"))
     assert response.content.startswith(b"<rss><channel>")
