@@ -4,7 +4,7 @@ ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install . && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin wirewatch \
+RUN pip install --upgrade pip && pip install . && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin wirewatch \
     && mkdir -p /data /app/config && chown wirewatch /data
 COPY config ./config
 USER wirewatch

@@ -1,7 +1,8 @@
 """Three cycles (first, unchanged, after one round of news) of wirewatch and urlwatch 2.29 over the same
 simulated news web, side by side in one run, plus a check of wirewatch's alerts against the server's truth.
 
-    python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/python bench/cycle.py --n 200 1000 5000
+    python3 -m venv .venv && .venv/bin/pip install -U pip && .venv/bin/pip install -e .
+    .venv/bin/python bench/cycle.py --n 200 1000 5000
 
 Per N it starts /work/shared/newsweb/server.py (N sites, each on its own address 127.1.x.y, --latency-ms,
 --warm so that page rendering stays out of the timed cycles), writes a wirewatch config with N feed sources
