@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/query.py [--articles 200000] [--db PATH] [--queries 200] [--cli-runs 20] [--cold]
 
 The database is what a running bot would have written over 60 days: the bot's own write path
-(``bot.workers.digest`` for matches and fingerprint, ``bot.pipeline._snippet``, ``Store.add_article`` in
+(``bot.poll.reading.digest`` for matches and fingerprint, ``bot.match.alert_snippet``, ``Store.add_article`` in
 transactions, the store's clock set to each article's sighting) on articles from the simulated news web's
 generator (/work/shared/newsweb/server.py, ``SiteGen``: its vocabularies, headlines, site languages and
 watched-name spellings, 5% of articles naming one). SiteGen's vocabulary is ~450 everyday words, so every one
@@ -49,14 +49,14 @@ sys.path.insert(0, "/work/shared/newsweb")  # SiteGen (its module imports aiohtt
 import yaml  # noqa: E402
 from server import AR_WORDS, EN_WORDS, SiteGen  # noqa: E402
 
-from bot import store as store_module  # noqa: E402
-from bot.commands import query  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.store import articles as store_articles  # noqa: E402
+from bot.store import queries as query  # noqa: E402
 
 if TYPE_CHECKING:
     from bot.config import Keyword
     from bot.models import Article
-    from bot.workers import Digest
+    from bot.poll.reading import Digest
 
 DATA = Path(__file__).parent / ".data"
 GENERATOR = 1  # bump when the generated articles change: the cached database is then rebuilt
@@ -167,10 +167,10 @@ def republished(item: Item, title: str, text: str) -> tuple[str, str]:
 
 def compose(item: Item) -> tuple[Article, Digest, str]:
     """In a pool process: the article as the pipeline hands it to the store, its digest and snippet."""
-    from bot.dedupe import canonical_url, clean_url
+    from bot.match import alert_snippet
     from bot.models import Article
-    from bot.pipeline import _snippet
-    from bot.workers import digest
+    from bot.poll.reading import digest
+    from bot.urls import canonical_url, clean_url
 
     title, text = original(item.copy_of or item)
     if item.copy_of is not None:
@@ -182,7 +182,7 @@ def compose(item: Item) -> tuple[Article, Digest, str]:
         text=text, published=published, lang="ar" if GEN.lang(item.site) == "ar" else "en",
     )  # fmt: skip
     found = digest(title, text)
-    return article, found, _snippet(article, found.matches)
+    return article, found, alert_snippet(article.title, article.text, found.matches)
 
 
 def _keywords() -> list[Keyword]:
@@ -192,7 +192,7 @@ def _keywords() -> list[Keyword]:
 
 
 def _start_pool(keywords: list[Keyword]) -> None:
-    from bot import workers
+    from bot.poll import reading as workers
 
     workers._start(keywords)
 
@@ -215,7 +215,7 @@ def generate(path: Path, count: int) -> None:
             with store.transaction():
                 for item, (article, found, snippet) in zip(batch, results, strict=True):
                     now = datetime.fromtimestamp(item.seen, UTC)
-                    store_module.utcnow = lambda now=now: now  # the bot's clock when it stored this one
+                    store_articles.utcnow = lambda now=now: now  # the bot's clock when it stored this one
                     fresh = now - article.published <= max_age
                     store.add_article(article, found.matches, fresh, snippet, "page", fingerprint=found.fingerprint)
             done = (k + 1) * TRANSACTION

@@ -8,17 +8,17 @@ and 30 days at 1,000 sources are 310,000 articles. ``--sources 250 --days 4 --sh
 (~5 minutes) shows the bound over a longer stretch. Figures: bench/README.md.
 
 Simulated time, one process, no network. Every row goes through the bot's own write path, with the store's
-clock (``bot.store.utcnow``, ``bot.deliver.outbox.utcnow``) set to the simulated moment instead of sleeping:
+clock (``utcnow`` in bot/store/'s modules) set to the simulated moment instead of sleeping:
 
 - every ``every`` (the config default, 10 minutes) each source is polled once; its poll record goes through
-  ``Pipeline._record_polls`` in batches of 200 (what ``Pipeline.flush`` writes), and a source with new items
-  has them written by the writer thread's functions: ``Pipeline._save_found`` (``Store.add_article`` with
+  ``Writer._record_polls`` in batches of 200 (what ``Writer.flush`` writes), and a source with new items
+  has them written by the writer thread's functions: ``Writer.save_found`` (``Store.add_article`` with
   the matches, story, fingerprint and alert, ``Store.enqueue`` into the outbox, ``enqueue_followups`` for a
-  copy of an alerted story; one transaction), then ``Pipeline._save`` (the feed's validators);
+  copy of an alerted story; one transaction), then ``Writer.save`` (the feed's validators);
 - after each poll round the outbox is drained as the sender does it (``outbox.mark_attempt``, then
   ``outbox.mark_sent`` with a receipt) for the deliveries and follow-ups of two channels (a Slack channel and
   a Matrix room, every group);
-- once a simulated day, ``bot.retention.prune(store, keep, now)``, the job ``wirewatch run`` schedules daily;
+- once a simulated day, ``bot.store.retention.prune(store, keep, now)``, the job ``wirewatch run`` schedules daily;
 - then a passive WAL checkpoint (``wal_autocheckpoint`` does the same every 1,000 pages) and the figures:
   main file, WAL file, pages on the freelist, rows, and every few days ``dbstat`` per table (with its indexes).
 
@@ -29,7 +29,7 @@ filled with paragraphs drawn from all 181 bodies, so lengths follow real pages a
 same text. 15% of articles are another source's copy of an original of the last day (verbatim, a "Source:"
 line added, cut to 70-95%, 1-2% of words changed), which the store joins to its story. 5% of originals name a
 watched group of config/wirewatch.yaml (their copies too): those, and only those, go through the matcher
-(``bot.workers.digest``); every article gets its fingerprint from ``bot.stories.fingerprint``. 20% of articles
+(``bot.poll.reading.digest``); every article gets its fingerprint from ``bot.stories.fingerprint``. 20% of articles
 have a second URL spelling (the feed's link besides the page's canonical URL).
 
 The long-``keep`` run and the ``--short-keep`` run share their first ``--short-keep`` days (nothing is old
@@ -59,20 +59,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from bot import stories
+from bot.config import Config, load
+from bot.models import Article, PollResult
+from bot.poll import reading as workers_module
+from bot.poll.reading import Digest
+from bot.poll.writer import POLLS_PER_COMMIT, Found, Writer
+from bot.store import Store, outbox, retention
+from bot.store import articles as store_articles
+from bot.store import sources as store_sources
+from bot.urls import canonical_url, clean_url
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot import retention, stories  # noqa: E402
-from bot import store as store_module  # noqa: E402
-from bot import workers as workers_module  # noqa: E402
-from bot.config import Config, load  # noqa: E402
-from bot.dedupe import canonical_url, clean_url  # noqa: E402
-from bot.deliver import outbox  # noqa: E402
-from bot.models import Article  # noqa: E402
-from bot.pipeline import Pipeline, PollResult, _Found  # noqa: E402
-from bot.store import Store  # noqa: E402
-from bot.workers import Digest  # noqa: E402
-
 REALPAGES = Path("/work/shared/realpages/ground-truth.json")
 SEED = 20261204
 START = datetime(2026, 6, 1, tzinfo=UTC)
@@ -82,7 +80,6 @@ MENTION_RATE = 0.05
 ALIAS_RATE = 0.2
 VARIANTS = ("verbatim", "source", "cut", "edit")
 CHANNELS = [{"slack": "#alerts"}, {"matrix": "!alerts:example.org"}]
-POLLS_PER_COMMIT = 200  # bot.pipeline._POLLS_PER_COMMIT
 CACHE_KB = 262_144  # the writer's page cache: speed only, the file is the same (PRAGMA cache_size is per connection)
 
 
@@ -170,8 +167,8 @@ class Texts:
 class Clock:
     def __init__(self) -> None:
         self.now = START
-        store_module.utcnow = self.read  # the store's, the outbox's: their rows carry the simulated time
-        outbox.utcnow = self.read
+        for module in (store_articles, store_sources, outbox, retention):  # their rows carry the simulated time
+            module.utcnow = self.read
 
     def read(self) -> datetime:
         return self.now
@@ -208,13 +205,13 @@ class Run:
         self.last_day, self.dbstat_every = last_day, dbstat_every
         self.store = Store.open(path)
         self.store.db.execute(f"PRAGMA cache_size = -{CACHE_KB}")
-        self.pipeline = Pipeline(config, self.store, None, SimpleNamespace(count=0))  # type: ignore[arg-type]
+        self.writer = Writer(config, self.store)
         self.rows: list[dict] = []
         self.extra = ""
         self.written = {"articles": 0, "copies": 0, "alerts": 0, "polls": 0, "write_s": 0.0, "text_bytes": 0}
 
     def close(self) -> None:
-        self.pipeline.close()
+        self.writer.close()
         self.store.close()
 
     def fork(self, label: str, path: Path, config: Config, last_day: int, dbstat_every: int) -> Run:
@@ -242,8 +239,8 @@ class Run:
         day_start = START + timedelta(days=day)
         for tick in range(ticks):
             now = day_start + timedelta(seconds=tick * every)
-            self.clock.now = self.pipeline.now = now
-            by_source: dict[int, list[_Found]] = {}
+            self.clock.now = now
+            by_source: dict[int, list[Found]] = {}
             for i in arrivals[tick]:
                 by_source.setdefault(i, []).append(self._article(i, now, world))
             started = time.perf_counter()
@@ -253,12 +250,12 @@ class Run:
                 found = by_source.get(i)
                 if found:
                     response = SimpleNamespace(etag=f'W/"{day}-{tick}"', last_modified=None)
-                    self.pipeline._save_found(found, source, result)
-                    self.pipeline._save(source, response, [], False, result)  # type: ignore[arg-type]
+                    self.writer.save_found(found, source, result)
+                    self.writer.save(source, response, [], False, result)  # type: ignore[arg-type]
                     self.written["alerts"] += len(result.alerts)
                 results.append((source.name, source.url, source.type, None, result.new_articles))
             for k in range(0, len(results), POLLS_PER_COMMIT):
-                self.pipeline._record_polls(results[k : k + POLLS_PER_COMMIT])
+                self.writer._record_polls(results[k : k + POLLS_PER_COMMIT])
             self.written["polls"] += len(results)
             self._drain(now)
             self.written["write_s"] += time.perf_counter() - started
@@ -270,7 +267,7 @@ class Run:
         counts = retention.prune(self.store, self.config.keep, now=end)
         self.measure(day + 1, counts, time.perf_counter() - started)
 
-    def _article(self, i: int, now: datetime, world: World) -> _Found:
+    def _article(self, i: int, now: datetime, world: World) -> Found:
         rng, texts = world.rng, self.texts
         world.numbers[i] += 1
         n = world.numbers[i]
@@ -299,7 +296,7 @@ class Run:
                           text=text, published=published, lang="en", aliases=aliases)  # fmt: skip
         self.written["articles"] += 1
         self.written["text_bytes"] += len(text.encode())
-        return _Found(article, found, "page")
+        return Found(article, found, "page", fresh=True)  # published two hours ago at most: within max_age
 
     def _drain(self, now: datetime) -> None:
         """What the sender leaves in the outbox after posting: every row sent, with the chat's receipt."""

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from bot import stories
-from bot.schema import save_fingerprint
 from bot.store import Store
+from bot.store.articles import save_fingerprint
 
 SYLLABLES = [c + v for c in "bdfghklmnprstwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
 

@@ -108,7 +108,7 @@ def _config(args):
 
 
 def _check(args) -> int:
-    from bot.cycle import run_check
+    from bot.check import run_check
 
     cfg = _config(args)
     return run_check(cfg, as_json=args.json, with_stats=args.stats)
@@ -150,8 +150,8 @@ _STORY_COLUMNS = [("story", "Story"), ("keywords", "Keywords"), ("sources", "Sou
 
 
 def _recent(args) -> int:
-    from bot.commands import query
-    from bot.deliver.console import print_stories
+    from bot.console import print_stories
+    from bot.store import queries
 
     cfg = _basics(args)
     if args.keyword and args.keyword.casefold() not in {name.casefold() for name in cfg.keywords}:
@@ -159,7 +159,7 @@ def _recent(args) -> int:
         raise WirewatchError(f'no keyword group named "{args.keyword}" (groups: {names})')
     store = _open_store(cfg)
     try:
-        rows = query.recent(store, args.keyword, args.limit, articles=args.articles)
+        rows = queries.recent(store, args.keyword, args.limit, articles=args.articles)
     finally:
         store.close()
     print_stories(rows, _STORY_COLUMNS, as_json=args.json, empty="No alerts yet.")
@@ -167,15 +167,15 @@ def _recent(args) -> int:
 
 
 def _search(args) -> int:
-    from bot.commands import query
-    from bot.deliver.console import print_stories
+    from bot.console import print_stories
+    from bot.store import queries
 
     cfg = _basics(args)
     if not args.query.strip():
         raise WirewatchError("search: the query is empty")
     store = _open_store(cfg)
     try:
-        rows = query.search(store, args.query, args.limit, articles=args.articles)
+        rows = queries.search(store, args.query, args.limit, articles=args.articles)
     finally:
         store.close()
     columns = [*_STORY_COLUMNS[:-1], ("snippet", "Snippet"), _STORY_COLUMNS[-1]]
@@ -184,12 +184,12 @@ def _search(args) -> int:
 
 
 def _story(args) -> int:
-    from bot.commands import query
-    from bot.deliver.console import print_stories
+    from bot.console import print_stories
+    from bot.store import queries
 
     store = _open_store(_basics(args))
     try:
-        row = query.story(store, args.story_id)
+        row = queries.story(store, args.story_id)
     finally:
         store.close()
     if row is None:
@@ -219,9 +219,8 @@ def _reload(args) -> int:
 def _status(args) -> int:
     from dataclasses import asdict
 
-    from bot.deliver import outbox
-    from bot.deliver.console import print_rows
-    from bot.store import Store
+    from bot.console import print_rows
+    from bot.store import Store, outbox
 
     cfg = _config(args)
     store = Store.open(cfg.database_path)
@@ -239,9 +238,8 @@ def _status(args) -> int:
 def _redeliver(args) -> int:
     import asyncio
 
-    from bot.deliver import outbox
-    from bot.deliver.chats import drain_all, report
-    from bot.store import Store
+    from bot.channels import drain_all, report
+    from bot.store import Store, outbox
 
     cfg = _config(args)
     wanted = args.channel.strip()

@@ -235,7 +235,7 @@ class Config(_Model):
     max_age: Duration = 7 * 86400.0
     keep: Duration = 180 * 86400.0  # `run` prunes articles (and their alerts) first seen longer ago, daily
     channels: list[Channel] = []
-    alerts_admin_channel: Channel | None = None  # where "source down / back" messages go (bot/watchdog.py)
+    alerts_admin_channel: Channel | None = None  # where "source down / back" messages go (bot/downtime.py)
     source_down_after: Duration = 6 * 3600.0  # failing this long before the admins are told, once
     digest_after: int = Field(10, ge=1, le=1000)  # more alerts than this for one channel in one drain: a digest
     slack: SlackConfig | None = None

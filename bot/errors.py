@@ -23,11 +23,24 @@ class ConfigError(WirewatchError):
     """Raised with a one-line message that names the file, the key path and what is wrong."""
 
 
+FETCH_KINDS = ("timeout", "http_4xx", "http_5xx", "connection", "tls", "dns", "other")
+
+
 class FetchError(WirewatchError):
-    def __init__(self, message: str, url: str = "", retry_after: float | None = None) -> None:
+    """Carries its facts, so that nobody reads them back out of the message: the HTTP ``status`` when the server
+    answered one, a ``kind`` (one of ``FETCH_KINDS``: the metrics' label) and the site's Retry-After."""
+
+    def __init__(
+        self, message: str, url: str = "", retry_after: float | None = None, status: int | None = None,
+        kind: str = "other",
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.url = url
         self.retry_after = retry_after  # seconds the site asked us to wait (429/503 Retry-After)
+        self.status = status
+        if status is not None and status >= 400:
+            kind = "http_5xx" if status >= 500 else "http_4xx"
+        self.kind = kind
 
 
 class NotModified(FetchError):
@@ -35,7 +48,7 @@ class NotModified(FetchError):
 
 
 class ExtractError(WirewatchError):
-    pass
+    kind = "parse"
 
 
 class QueryError(WirewatchError):

@@ -12,7 +12,7 @@ import json
 import sys
 
 from bot.config import Config
-from bot.deliver.console import clean
+from bot.console import clean
 from bot.match import Matcher, article_text
 
 
@@ -51,7 +51,7 @@ def explain(config: Config, target: str, as_json: bool = False) -> int:
 def _text_of(config: Config, target: str) -> tuple[str, str]:
     if not target.startswith(("http://", "https://")):
         return target, "text"
-    from bot.telegram import preview_of
+    from bot.poll.telegram import preview_of
 
     if preview_of(target, config.sources) is not None:
         return _message_text(config, target), target
@@ -72,7 +72,7 @@ def _text_of(config: Config, target: str) -> tuple[str, str]:
 def _message_text(config: Config, permalink: str) -> str:
     """A Telegram message's own text (never the message it quotes), read from its channel's preview page."""
     from bot.fetch import Fetcher, FetchSettings
-    from bot.telegram import preview_of, read_message
+    from bot.poll.telegram import preview_of, read_message
 
     preview, message_id = preview_of(permalink, config.sources)  # type: ignore[misc]
 

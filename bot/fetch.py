@@ -32,7 +32,7 @@ from bot.errors import FetchError, NotModified
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # see the docstring
 import httpx  # noqa: E402
 
-from bot.transport import AiohttpTransport  # noqa: E402
+from bot.transport import AiohttpTransport, NameResolutionError, TLSError  # noqa: E402
 
 
 @dataclass(slots=True)
@@ -218,7 +218,7 @@ class Fetcher:
                 paused = gate.paused_until - now
                 if paused > self.settings.timeout:
                     raise FetchError(f"not requested: the host asked for a pause (Retry-After), {paused:.0f} s left",
-                                     url, retry_after=paused)  # fmt: skip
+                                     url, retry_after=paused, kind="http_4xx")  # fmt: skip
                 wait = max(gate.next_start, gate.paused_until) - now
                 if wait <= 0:
                     break
@@ -238,16 +238,17 @@ class Fetcher:
             self.stats.failed += 1
             doing = (f"reading the body ({progress.received} bytes received)" if progress.answered
                      else "waiting for the server's answer")  # fmt: skip
-            raise FetchError(f"timed out after {self.settings.timeout:g}s {doing}", url) from None
+            raise FetchError(f"timed out after {self.settings.timeout:g}s {doing}", url, kind="timeout") from None
         except httpx.TooManyRedirects:
             self.stats.failed += 1
             raise FetchError(f"more than {self.settings.max_redirects} redirects", url) from None
         except httpx.TimeoutException as exc:
             self.stats.failed += 1
-            raise FetchError(f"timed out ({type(exc).__name__})", url) from exc
+            raise FetchError(f"timed out ({type(exc).__name__})", url, kind="timeout") from exc
         except httpx.HTTPError as exc:
             self.stats.failed += 1
-            raise FetchError(_describe(exc), url) from exc
+            message, kind = _describe(exc)
+            raise FetchError(message, url, kind=kind) from exc
         response.elapsed = time.monotonic() - started
         return response
 
@@ -261,7 +262,7 @@ class Fetcher:
             self.stats.failed += 1
             wait = f" (Retry-After {response.retry_after:g} s)" if response.retry_after else ""
             raise FetchError(f"HTTP {response.status} {_reason(response.status)}".rstrip() + wait, url,
-                             retry_after=response.retry_after)  # fmt: skip
+                             retry_after=response.retry_after, status=response.status)  # fmt: skip
         return response
 
     async def _request(
@@ -404,21 +405,23 @@ def _reason(status: int) -> str:
         return ""
 
 
-def _describe(exc: httpx.HTTPError) -> str:
-    """One line, without the long chains httpx and httpcore build."""
-    kind = {
-        httpx.ConnectError: "cannot connect",
-        httpx.RemoteProtocolError: "the server broke the HTTP protocol",
-        httpx.ProxyError: "proxy failed",
-        httpx.UnsupportedProtocol: "unsupported URL",
-        httpx.DecodingError: "cannot decode the body",
-        httpx.ReadError: "connection lost while reading",
-    }
-    text = str(exc)
-    if isinstance(exc, httpx.ConnectError) and ("Name or service not known" in text or "name resolution" in text):
-        return f"cannot resolve the host name {exc.request.url.host} (DNS failed; offline?)"
-    for cls, label in kind.items():
+_LABELS = (  # most specific first: (class, how the message begins, FetchError.kind)
+    (TLSError, "cannot connect", "tls"),
+    (httpx.ConnectError, "cannot connect", "connection"),
+    (httpx.RemoteProtocolError, "the server broke the HTTP protocol", "connection"),
+    (httpx.ProxyError, "proxy failed", "connection"),
+    (httpx.UnsupportedProtocol, "unsupported URL", "other"),
+    (httpx.DecodingError, "cannot decode the body", "other"),
+    (httpx.ReadError, "connection lost while reading", "connection"),
+)
+
+
+def _describe(exc: httpx.HTTPError) -> tuple[str, str]:
+    """One line, without the long chains httpx and httpcore build, and the error's kind."""
+    if isinstance(exc, NameResolutionError):
+        return f"cannot resolve the host name {exc.request.url.host} (DNS failed; offline?)", "dns"
+    for cls, label, kind in _LABELS:
         if isinstance(exc, cls):
             detail = str(exc).splitlines()[0] if str(exc) else ""
-            return f"{label}: {detail}" if detail else label
-    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+            return (f"{label}: {detail}" if detail else label), kind
+    return f"{type(exc).__name__}: {exc}".splitlines()[0], "other"

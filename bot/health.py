@@ -19,28 +19,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
-import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.errors import FETCH_KINDS
+from bot.loopwatch import LoopWatch
+from bot.store import outbox
+from bot.store.db import writable
+
 log = logging.getLogger(__name__)
-
-_KINDS = (
-    ("timeout", re.compile(r"timed? ?out|timeout", re.I)),
-    ("http_5xx", re.compile(r"\bHTTP 5\d\d\b|\b5\d\d (server|internal|service|bad gateway)", re.I)),
-    ("http_4xx", re.compile(r"\bHTTP 4\d\d\b|\b4\d\d (not found|forbidden|client)", re.I)),
-    ("tls", re.compile(r"certificate|ssl|tls", re.I)),
-    ("dns", re.compile(r"name or service|resolve|dns|getaddrinfo|nodename", re.I)),
-    ("connection", re.compile(r"connect|refused|reset|closed", re.I)),
-    ("parse", re.compile(r"xml|feed|parse|malformed|not a feed", re.I)),
-)
-
-
-def error_kind(message: str) -> str:
-    return next((kind for kind, pattern in _KINDS if pattern.search(message)), "other")
 
 
 class Health:
@@ -64,16 +53,20 @@ class Health:
         self.deliveries = Gauge("wirewatch_deliveries", "Deliveries by state", ["state"], registry=self.registry)
         self.depth = Gauge("wirewatch_outbox_depth", "Pending deliveries", registry=self.registry)
         self.lag = Gauge("wirewatch_event_loop_lag_seconds", "How late a 1 s timer fired", registry=self.registry)
+        self.watch = LoopWatch(interval=1.0, keep=60)
+        self.lag.set_function(self.loop_lag)
         for result in ("ok", "not_modified", "error"):
             self.polls.labels(result)
         for state in ("pending", "sent", "failed", "muted"):
             self.deliveries.labels(state)
+        for kind in (*FETCH_KINDS, "parse"):
+            self.errors.labels(kind)
 
     def polled(self, result) -> None:
         """A PollResult, as the scheduler's job hands it over."""
         if result.error:
             self.polls.labels("error").inc()
-            self.errors.labels(error_kind(result.error)).inc()
+            self.errors.labels(result.error_kind or "other").inc()
         elif result.not_modified:
             self.polls.labels("not_modified").inc()
             self.not_modified.inc()
@@ -88,11 +81,7 @@ class Health:
                 self.latency.observe(seconds)
 
     def _read_outbox(self) -> None:
-        db = sqlite3.connect(self.database, timeout=5)
-        try:
-            counts = dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
-        finally:
-            db.close()
+        counts = outbox.counts(self.database)
         for state in ("pending", "sent", "failed", "muted"):
             self.deliveries.labels(state).set(counts.get(state, 0))
         self.depth.set(counts.get("pending", 0))
@@ -102,26 +91,17 @@ class Health:
         problems = {}
         if time.monotonic() - self.heartbeat > stale_after:
             problems["scheduler"] = f"no tick for {time.monotonic() - self.heartbeat:.0f} s"
-        try:
-            db = sqlite3.connect(self.database, timeout=2, isolation_level=None)
-            try:
-                db.execute("BEGIN IMMEDIATE")  # takes the write lock, writes nothing
-                db.execute("ROLLBACK")
-            finally:
-                db.close()
-        except sqlite3.Error as exc:
-            problems["database"] = f"not writable: {exc}"
+        unwritable = writable(self.database)
+        if unwritable:
+            problems["database"] = f"not writable: {unwritable}"
         for name, up in self.listeners().items():
             if not up:
                 problems[name] = "not connected"
         return problems
 
-    async def lag_forever(self, every: float = 1.0) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + every
-            await asyncio.sleep(every)
-            self.lag.set(max(0.0, loop.time() - due))
+    def loop_lag(self) -> float:
+        """The event loop's last lateness, as the one loop measure (bot/loopwatch.py) took it."""
+        return self.watch.lags[-1] if self.watch.lags else 0.0
 
     def tick(self) -> None:
         """A scheduler job every 15 s: proof that the scheduler runs jobs."""
@@ -153,7 +133,7 @@ async def serving(health: Health, listen: str, stale_after: float):
     await runner.setup()
     site = web.TCPSite(runner, *host_port(listen))
     await site.start()
-    lagger = asyncio.create_task(health.lag_forever())
+    lagger = asyncio.create_task(health.watch.run())
     print(f"wirewatch: health and metrics at http://{listen}/healthz and /metrics", flush=True)
     try:
         yield health

@@ -6,20 +6,28 @@ main process, a long transaction) delays every download and timeout behind it. A
 cycle, is the distribution of stalls. Lateness also counts time the process was not given a core (a
 first cycle keeps both cores busy with worker processes), so each tick also records the CPU time the
 loop's own thread used meanwhile: that part is the loop's own work, the rest is waiting for the machine.
+
+``check --stats`` keeps every tick of a cycle (a 10 ms timer); ``run``'s /metrics keeps the last minute of a
+1 s timer (``keep``), and shows the last one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
 class LoopWatch:
     interval: float = 0.01
-    lags: list[float] = field(default_factory=list)  # seconds late, one per tick
-    busy: list[float] = field(default_factory=list)  # CPU seconds of the loop's thread during each tick
+    keep: int | None = None  # ticks kept (the newest); None: all
+    lags: deque[float] = field(init=False)  # seconds late, one per tick
+    busy: deque[float] = field(init=False)  # CPU seconds of the loop's thread during each tick
+
+    def __post_init__(self) -> None:
+        self.lags, self.busy = deque(maxlen=self.keep), deque(maxlen=self.keep)
 
     async def run(self) -> None:
         """Until cancelled."""

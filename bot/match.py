@@ -258,3 +258,18 @@ def snippet(text: str, match: Match, width: int = 240) -> tuple[str, int, int]:
     found = re.sub(r"\s+", " ", text[match.start : match.end])
     after = re.sub(r"\s+", " ", text[match.end : end]) + (" …" if end < len(text) else "")
     return before + found + after, len(before), len(before) + len(found)
+
+
+def alert_snippet(title: str, text: str, matches: list[Match]) -> str:
+    """An alert's snippet: text around the first match in the body (the title is shown anyway), else the body's
+    opening; empty without a match."""
+    if not matches:
+        return ""
+    offset = len(article_text(title, text)) - len(text)
+    in_body = [m for m in matches if m.start >= offset]
+    if not in_body:
+        lead = " ".join(text.split())
+        return lead[:240].rsplit(" ", 1)[0] + " …" if len(lead) > 240 else lead
+    first = in_body[0]
+    shifted = Match(first.keyword, first.term, first.found, first.start - offset, first.end - offset)
+    return snippet(text, shifted)[0]

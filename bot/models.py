@@ -1,4 +1,4 @@
-"""The records that flow between the stages: Entry -> Article -> Match -> Alert."""
+"""The records that flow between the stages: Entry -> Article -> Match -> Alert, and a poll's PollResult."""
 
 from __future__ import annotations
 
@@ -104,3 +104,23 @@ class Alert:
         if self.forwarded is not None:
             record["forwarded_from"] = self.forwarded.to_json()
         return record
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What one poll of one source did: ``wirewatch check`` prints it, ``run`` schedules and counts by it."""
+
+    source: str
+    url: str
+    not_modified: bool = False
+    entries: int = 0
+    new_articles: int = 0
+    alerts: list[Alert] = field(default_factory=list)
+    joined: list[tuple[int, str, str]] = field(default_factory=list)  # (story, source, url): republications
+    updated: int = 0
+    error: str | None = None
+    error_kind: str | None = None  # FetchError.kind, "parse" (ExtractError) or "other"
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    retry_after: float | None = None  # the site asked to be left alone this long (429/503 Retry-After)
+    newest_message: int | None = None  # a Telegram channel: the newest message id read, saved after its articles

@@ -18,22 +18,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.check import report
 from bot.config import Config, Source
-from bot.cycle import report
-from bot.deliver.console import print_alerts
-from bot.pipeline import Pipeline, running
+from bot.console import print_alerts
+from bot.poll.pipeline import Pipeline, running
+from bot.schedule import backoff, first_runs, jittered
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF = 6 * 3600.0
-
-
-def backoff(interval: float, errors: int) -> float:
-    """Seconds until the next poll of a source that failed ``errors`` times in a row."""
-    if errors <= 0:
-        return interval
-    return min(interval * 2 ** min(errors, 16), max(interval, MAX_BACKOFF))
 
 
 def run_service(config: Config, overrides: dict | None = None) -> int:
@@ -74,20 +66,21 @@ async def _serve(config: Config, overrides: dict) -> None:
 
 async def _watch(config: Config, pipeline: Pipeline, name: str) -> None:
     """Tell the admins' channel once when a source has been down too long, and once when it is back."""
-    from bot import watchdog
-    from bot.deliver.chats import notify
+    from bot import downtime
+    from bot.channels import notify
 
-    what = await pipeline.write(watchdog.due, pipeline.store, name, config.source_down_after)
+    streak = await pipeline.write(pipeline.store.streak, name)
+    what = downtime.due(streak, config.source_down_after)
     if what is None:
         return
-    body = await pipeline.write(watchdog.text, pipeline.store, name, what)
+    body = downtime.text(name, streak, what)
     store = Store.open(config.database_path)  # its own connection: the writer thread owns the pipeline's
     try:
         posted = await notify(config, store, body)
     finally:
         store.close()
     if posted:
-        await pipeline.write(watchdog.mark, pipeline.store, name, what)
+        await pipeline.write(pipeline.store.mark_notified, name, what == "down")
 
 
 def _set_all(*events: asyncio.Event) -> None:
@@ -139,11 +132,11 @@ async def _listening(config: Config):
     up = {}
     async with contextlib.AsyncExitStack() as stack:
         if config.slack is not None:
-            from bot.commands.slack import listening as slack
+            from bot.slack.listen import listening as slack
 
             up["slack"] = await stack.enter_async_context(slack(config))
         if config.matrix is not None:
-            from bot.commands.matrix import listening as matrix
+            from bot.matrix.listen import listening as matrix
 
             up["matrix"] = await stack.enter_async_context(matrix(config))
         yield up
@@ -165,13 +158,14 @@ async def _health(config: Config, listeners: dict):
 async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, health, every: float = 30.0) -> None:
     """Drain every channel's outbox now, then whenever a poll raised alerts, and every ``every`` seconds
     (retries of what a passing failure left pending)."""
-    from bot.deliver.chats import drain_all, report
+    from bot.channels import drain_all
+    from bot.channels import report as report_delivery
 
     while True:
         wake.clear()
         try:
             results = await drain_all(config, store)
-            report(results)
+            report_delivery(results)
             health.drained(results)
         except Exception:  # a bug in delivery must not stop polling; it is logged with its traceback
             log.exception("delivery failed")
@@ -181,33 +175,6 @@ async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, heal
 
 GRACE = 30.0  # seconds that polls in flight get to finish after SIGTERM
 WORKER_IDLE = 60.0  # the worker processes exit after this long without a page to read, and start again on one
-GAP = 1.0  # at most this many seconds between two first polls that are due at start
-
-
-def first_runs(config: Config, last_polls: dict[str, str | None], now: datetime) -> dict[str, datetime]:
-    """When each source polls first: where its schedule left off before a restart; what is due now one
-    after the other, interval/N apart (at most ``GAP``): a start (or a restart) never fires every source at
-    once, and a small config still starts at once (1,000 sources at 10m: 0.6 s apart, 10 minutes in all)."""
-    due: list[Source] = []
-    runs: dict[str, datetime] = {}
-    for source in config.sources:
-        last = last_polls.get(source.name)
-        if last:
-            nxt = datetime.fromisoformat(last) + timedelta(seconds=config.interval(source))
-            if nxt > now:
-                runs[source.name] = nxt
-                continue
-        due.append(source)
-    offset = 0.0
-    for source in due:
-        runs[source.name] = now + timedelta(seconds=offset)
-        offset += min(config.interval(source) / len(due), GAP)
-    return runs
-
-
-def jittered(seconds: float, rng: random.Random) -> float:
-    """An interval with ±10% jitter: sources that started together drift apart instead of firing together."""
-    return seconds * rng.uniform(0.9, 1.1)
 
 
 async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event, health) -> None:
@@ -255,7 +222,7 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     scheduler.add_job(health.tick, "interval", seconds=15, id="heartbeat", next_run_time=datetime.now(UTC))
 
     async def prune() -> None:
-        from bot.retention import prune as prune_store
+        from bot.store.retention import prune as prune_store
 
         counts = await pipeline.write(prune_store, pipeline.store, config.keep)
         if counts["articles"]:

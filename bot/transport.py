@@ -18,12 +18,23 @@ from contextlib import contextmanager
 import aiohttp
 import httpx
 
+
+class NameResolutionError(httpx.ConnectError):
+    """The host name did not resolve (httpx has no class of its own for it; aiohttp does)."""
+
+
+class TLSError(httpx.ConnectError):
+    """The TLS handshake failed: an untrusted or expired certificate, a protocol mismatch."""
+
+
 # Most specific first: the first match wins.
 _ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
     (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
     (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
     (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
-    (aiohttp.ClientConnectorError, httpx.ConnectError),  # DNS, refused, TLS: aiohttp's text names which
+    (aiohttp.ClientConnectorDNSError, NameResolutionError),
+    (aiohttp.ClientSSLError, TLSError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),  # refused, unreachable
     (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
     (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),  # a body cut short or mis-framed
     (aiohttp.ClientResponseError, httpx.RemoteProtocolError),  # a status line or header aiohttp cannot parse

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot import config as config_module
-from bot.commands.chat import HIGHLIGHT, Request, channel_for, handle
+from bot.chat.commands import HIGHLIGHT, Request, channel_for, handle
 from bot.store import Store
 
 

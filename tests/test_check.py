@@ -89,7 +89,7 @@ def expected_alerts(paths, max_age_days: float = 7) -> dict[str, list[str]]:
 
 
 def by_path(alerts: list[dict], site) -> dict[str, list[str]]:
-    from bot.dedupe import canonical_url
+    from bot.urls import canonical_url
 
     out = {}
     for alert in alerts:
@@ -256,8 +256,8 @@ def test_collector_is_tuned_during_a_cycle_and_restored_after(site, write_config
     import asyncio
     import gc
 
+    from bot.check import cycle
     from bot.config import load
-    from bot.cycle import cycle
     from bot.store import Store
 
     config = load(write_config([source(site, "Euphrates feed")], workers=0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dedupe import canonical_url, trusted_canonical
+from bot.urls import canonical_url, trusted_canonical
 
 SAME = [
     ("https://example.org/2026/11/story/", "https://example.org/2026/11/story"),

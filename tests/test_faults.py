@@ -31,8 +31,8 @@ import httpx
 import pytest
 import yaml
 
-from bot.deliver.blocks import mrkdwn
 from bot.demo.server import SiteServer
+from bot.slack.render import mrkdwn
 from tests.conftest import KEYWORDS, bomb, free_port, stop, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
 from tests.test_slack_commands import SECRET, payload, signed_headers

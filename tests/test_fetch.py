@@ -63,19 +63,22 @@ def test_user_agent_is_sent(server):
     assert server.user_agents == {"wirewatch-test/9": 1}
 
 
-def test_http_error_is_one_line(server):
-    with pytest.raises(FetchError, match=r"^HTTP 500 Internal Server Error$"):
+def test_http_error_is_one_line_and_carries_its_status(server):
+    with pytest.raises(FetchError, match=r"^HTTP 500 Internal Server Error$") as caught:
         fetch(server.url("/500.xml"))
+    assert (caught.value.status, caught.value.kind) == (500, "http_5xx")
 
 
 def test_missing_page(server):
-    with pytest.raises(FetchError, match=r"^HTTP 404 Not Found$"):
+    with pytest.raises(FetchError, match=r"^HTTP 404 Not Found$") as caught:
         fetch(server.url("/nothing-here.xml"))
+    assert (caught.value.status, caught.value.kind) == (404, "http_4xx")
 
 
 def test_total_timeout(server):
-    with pytest.raises(FetchError, match=r"^timed out after 0.5s waiting for the server's answer$"):
+    with pytest.raises(FetchError, match=r"^timed out after 0.5s waiting for the server's answer$") as caught:
         fetch(server.url("/slow.xml"), timeout=0.5)
+    assert (caught.value.status, caught.value.kind) == (None, "timeout")
 
 
 def test_body_over_cap_is_cut_and_reported(server):
@@ -98,8 +101,9 @@ def test_cut_body_does_not_spoil_the_next_request_to_the_host(server):
 
 
 def test_redirect_loop(server):
-    with pytest.raises(FetchError, match=r"more than 3 redirects"):
+    with pytest.raises(FetchError, match=r"more than 3 redirects") as caught:
         fetch(server.url("/loop"), max_redirects=3)
+    assert caught.value.kind == "other"
 
 
 def test_redirect_followed_and_final_url_kept(server):
@@ -108,8 +112,9 @@ def test_redirect_followed_and_final_url_kept(server):
 
 
 def test_connection_refused():
-    with pytest.raises(FetchError, match=r"^cannot connect: connection refused by 127\.0\.0\.1:9$"):
+    with pytest.raises(FetchError, match=r"^cannot connect: connection refused by 127\.0\.0\.1:9$") as caught:
         fetch("http://127.0.0.1:9/feed.xml", timeout=2)
+    assert (caught.value.status, caught.value.kind) == (None, "connection")
 
 
 def test_per_host_limit(server):
@@ -338,8 +343,9 @@ def test_server_closing_kept_alive_connection_is_not_an_error(raw_server):
 
 
 def test_unknown_host_names_dns():
-    with pytest.raises(FetchError, match=r"^cannot resolve the host name no-such-host\.invalid"):
+    with pytest.raises(FetchError, match=r"^cannot resolve the host name no-such-host\.invalid") as caught:
         fetch("http://no-such-host.invalid/feed.xml", timeout=5)
+    assert caught.value.kind == "dns"
 
 
 def test_transport_refuses_a_request_body_instead_of_dropping_it(server):
@@ -414,6 +420,7 @@ def test_https_certificate_is_checked(tls_server, monkeypatch):
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("cannot connect") and "certificate verify failed" in message
+    assert caught.value.kind == "tls"
 
 
 def test_https_with_a_private_ca_from_ssl_cert_file(tls_server, monkeypatch):

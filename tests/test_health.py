@@ -14,7 +14,6 @@ import httpx
 import pytest
 import yaml
 
-from bot.health import error_kind
 from tests.conftest import KEYWORDS, free_port, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
 
@@ -86,20 +85,3 @@ def test_healthz_is_200_when_well_and_503_naming_the_problem(service):
         holder.close()
     assert response.status_code == 503
     assert response.json()["problems"]["database"].startswith("not writable")
-
-
-@pytest.mark.parametrize(
-    ("message", "kind"),
-    [
-        ("timed out after 20s", "timeout"),
-        ("HTTP 503 Service Unavailable", "http_5xx"),
-        ("HTTP 404 Not Found", "http_4xx"),
-        ("certificate verify failed: unable to get local issuer", "tls"),
-        ("cannot resolve host example.invalid (Name or service not known)", "dns"),
-        ("connection refused", "connection"),
-        ("not a feed: malformed XML at line 3", "parse"),
-        ("something else", "other"),
-    ],
-)
-def test_error_kinds(message, kind):
-    assert error_kind(message) == kind

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from bot.deliver import blocks
-from bot.deliver.inert import inert
+from bot.chat.inert import inert
 from bot.demo.server import SiteServer
 from bot.models import Alert, Forwarded, Match
+from bot.slack import render as blocks
 from tests.conftest import DATA
 from tests.slack_fake import BOT_TOKEN, SlackFake
 
@@ -103,7 +103,7 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_an_alert_message_is_inert(payload):
-    message = blocks.alert_message(alert_with(payload))
+    message = blocks.alert_message(alert_with(payload)).body
     assert_inert(message, {ARTICLE, OTHER, f"{OTHER}?x=1|<!channel>"})
     assert_within_block_kit_limits(message)
     headline = message["blocks"][0]["text"]["text"]
@@ -115,9 +115,9 @@ def test_an_alert_message_is_inert(payload):
 def test_a_digest_and_a_thread_reply_are_inert(payload):
     alerts = [alert_with(payload) for _ in range(3)]
     for message in blocks.digest_messages(alerts):
-        assert_inert(message, {ARTICLE})
-        assert_within_block_kit_limits(message)
-    reply = blocks.followup_message(alerts[0].also, [1, 2])
+        assert_inert(message.body, {ARTICLE})
+        assert_within_block_kit_limits(message.body)
+    reply = blocks.followup_message(alerts[0].also, [1, 2]).body
     assert_inert(reply, {OTHER, f"{OTHER}?x=1|<!channel>"})
 
 
@@ -132,7 +132,7 @@ def test_the_article_link_cannot_be_split_or_retargeted():
 
 def test_long_text_is_cut_at_a_word_and_stays_valid():
     alert = alert_with("word " * 2000 + "&" * 3000)
-    message = blocks.alert_message(alert)
+    message = blocks.alert_message(alert).body
     assert_within_block_kit_limits(message)
     for _, text in texts(message):
         assert "&am…" not in text and not text.endswith("&")
@@ -195,7 +195,7 @@ _MATRIX_TAGS = {"b", "i", "a", "br", "blockquote", "ul", "li"}
 def assert_inert_matrix(message: dict, allowed: set[str]) -> None:
     from lxml import html as lxml_html
 
-    from bot.deliver import notice
+    from bot.matrix import render as notice
 
     content = message["content"]
     assert content["m.mentions"] == {}  # mentions nobody, whatever the text says
@@ -219,17 +219,17 @@ def assert_inert_matrix(message: dict, allowed: set[str]) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_a_matrix_notice_is_inert(payload):
-    from bot.deliver import notice
+    from bot.matrix import render as notice
 
     alert = alert_with(payload)
-    assert_inert_matrix(notice.alert_message(alert), {ARTICLE, OTHER, f"{OTHER}?x=1|<!channel>"})
+    assert_inert_matrix(notice.alert_message(alert).body, {ARTICLE, OTHER, f"{OTHER}?x=1|<!channel>"})
     for message in notice.digest_messages([alert, alert_with(payload)]):
-        assert_inert_matrix(message, {ARTICLE})
-    assert_inert_matrix(notice.followup_message(alert.also, [1]), {OTHER, f"{OTHER}?x=1|<!channel>"})
+        assert_inert_matrix(message.body, {ARTICLE})
+    assert_inert_matrix(notice.followup_message(alert.also, [1]).body, {OTHER, f"{OTHER}?x=1|<!channel>"})
 
 
 def test_matrix_links_cannot_break_out_of_their_attribute():
-    from bot.deliver import notice
+    from bot.matrix import render as notice
 
     assert notice.href('https://news.example/a?b="><script>x</script>') == (
         "https://news.example/a?b=%22%3E%3Cscript%3Ex%3C/script%3E"

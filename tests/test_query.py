@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import query
 from bot.errors import QueryError
 from bot.models import Article, Match
 from bot.store import Store
+from bot.store import queries as query
 from bot.stories import fingerprint
 
 

@@ -7,10 +7,10 @@ import json
 import sqlite3
 from datetime import timedelta
 
-from bot.commands import query
 from bot.models import Article
-from bot.retention import prune
 from bot.store import Store, iso, utcnow
+from bot.store import queries as query
+from bot.store.retention import prune
 from bot.stories import fingerprint
 
 

@@ -19,7 +19,7 @@ import yaml
 
 from bot import config as config_module
 from bot.demo.server import SiteServer
-from bot.service import GAP, first_runs, jittered
+from bot.schedule import GAP, first_runs, jittered
 from tests.conftest import KEYWORDS, free_port, wait_for
 
 ROOT = Path(__file__).parents[1]
@@ -192,7 +192,7 @@ def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():
     import asyncio
 
     from bot.config import Keyword
-    from bot.workers import Workers
+    from bot.poll.reading import Workers
 
     async def scenario():
         with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, idle_after=0.4) as workers:
@@ -220,7 +220,7 @@ def test_workers_auto_reads_in_the_main_process_until_the_work_is_enough_for_the
     import threading
 
     from bot.config import Keyword
-    from bot.workers import POOL_FROM, Workers
+    from bot.poll.reading import POOL_FROM, Workers
 
     async def scenario():
         with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, on_demand=True) as workers:

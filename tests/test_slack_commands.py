@@ -240,7 +240,7 @@ def test_the_alert_menu_shows_the_story_and_mutes_for_admins(http_bot):
 
 
 def test_the_manifest_asks_for_what_wirewatch_calls():
-    from bot.commands.slack import COMMAND
+    from bot.slack.listen import COMMAND
 
     manifest = yaml.safe_load((ROOT / "config" / "slack-manifest.yaml").read_text(encoding="utf-8"))
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]

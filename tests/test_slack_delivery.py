@@ -230,8 +230,7 @@ def test_a_muted_group_is_not_posted_in_that_channel(slack, slack_config, cli, s
     from datetime import timedelta
 
     from bot import config as config_module
-    from bot.deliver import outbox
-    from bot.store import Store, utcnow
+    from bot.store import Store, outbox, utcnow
 
     config = slack_config(digest_after=100)
     cfg = config_module.load(config)
@@ -247,7 +246,7 @@ def test_a_muted_group_is_not_posted_in_that_channel(slack, slack_config, cli, s
 
 def test_a_failed_channel_shows_in_sources(slack, slack_config, cli):
     from bot import config as config_module
-    from bot.commands.chat import Request, handle
+    from bot.chat.commands import Request, handle
     from bot.store import Store
 
     slack.channels["C0SYRIA01"].is_archived = True
@@ -263,7 +262,7 @@ def test_a_failed_channel_shows_in_sources(slack, slack_config, cli):
 def test_pace_holds_one_message_a_second_after_a_burst():
     import asyncio
 
-    from bot.deliver.sender import Pace
+    from bot.chat.sender import Pace
 
     now = [0.0]
     slept = []

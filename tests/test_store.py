@@ -7,9 +7,8 @@ import sqlite3
 
 import sqlite_utils
 
-from bot import schema
 from bot.models import Article, Match
-from bot.store import Store
+from bot.store import Store, schema
 from bot.stories import fingerprint
 
 TEXT = " ".join(f"word{i} of the long report on the water station in the eastern countryside" for i in range(40))

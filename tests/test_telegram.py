@@ -235,7 +235,7 @@ def test_a_429_is_honoured_and_nothing_is_lost(tme, write_config, cli, capsys):
     assert len(lines) == 1 and "HTTP 429 Too Many Requests (Retry-After 120 s)" in lines[0]
     assert stored(config) == []
 
-    from bot.cycle import run_check_with
+    from bot.check import run_check_with
 
     tme.refuse(page_of(tme, 111), retry_after="90")  # now the first page answers, the second is refused
     results = run_check_with(load(config), as_json=True)
@@ -365,7 +365,7 @@ def test_config_keys_of_a_telegram_source(tme, write_config, cli):
 
 def test_chat_commands_answer_with_telegram_messages(tme, write_config, cli):
     """/wirewatch recent, search and story (the layer Slack and Matrix share) on a channel's messages."""
-    from bot.commands.chat import HIGHLIGHT, Request, handle
+    from bot.chat.commands import HIGHLIGHT, Request, handle
     from bot.store import Store
 
     config = write_config([channel(tme)])

@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.check import run_check_with
 from bot.config import Config, Keyword, Source
-from bot.cycle import run_check_with
 from bot.demo.server import SiteServer
 
 SITES = Path(__file__).parent / "sites"

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bot.dedupe import canonical_url, same_site, trusted_canonical
 from bot.extract.body import main_text
 from bot.extract.dates import parse_date
 from bot.extract.html import Element, first, inline_text, inside, metas, parse, strip_chrome
 from bot.extract.lang import guess_lang
 from bot.models import Entry
+from bot.urls import canonical_url, same_site, trusted_canonical
 
 _NOT_ARTICLE_PATH = re.compile(
     r"/(tag|tags|category|categories|cat|author|authors|page|section|sections|topic|topics|search|"

@@ -1,15 +1,13 @@
-"""poll(source): fetch -> extract -> match -> store, with every failure recorded against its source.
+"""poll(source): fetch -> list entries -> read the new articles -> store, with every failure recorded against its
+source.
 
 Nothing one source does can stop another: every error is caught at the source boundary, turned into one
 line, stored on the source's row and reported. A feed's conditional-GET validators are saved only when
 all of its entries were handled, so an article page that failed for a passing reason (5xx, timeout) is
 tried again next cycle instead of being hidden behind a 304.
 
-SQLite writes run in one writer thread, an article with its alert in one transaction, a source's
-validators after its articles: indexing 20 articles' text in FTS5 takes 20-300 ms, which on the event loop
-would hold up every download.
-The loop reads through a second connection (WAL: it never waits for the writer, and sees committed rows
-only, so a URL stays "in flight" until the transaction that stores it has committed).
+The stages beside this module: entries.py lists what a response holds, reading.py reads pages in the worker
+pool, writer.py stores in the one SQLite writer thread.
 """
 
 from __future__ import annotations
@@ -19,51 +17,26 @@ import gc
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Config, Source
-from bot.dedupe import canonical_url, clean_url, same_site
 from bot.errors import ExtractError, FetchError, NotModified
 from bot.extract.lang import guess_lang
 from bot.fetch import Fetcher, FetchSettings, Response
-from bot.models import Alert, Article, Entry, Match
+from bot.models import Article, Entry, PollResult
+from bot.poll.entries import KINDS, Reader
+from bot.poll.reading import Digest, Reading, Workers, digest, read_article
+from bot.poll.writer import Found, Update, Writer
 from bot.store import Store
-from bot.workers import Digest, Reading, Workers, digest, find_matches, read_article, read_feed, read_listing
+from bot.urls import canonical_url, clean_url, same_site
 
 log = logging.getLogger(__name__)
 
-# Article-page failures that will not heal by retrying: store the entry with what the feed said.
-_PERMANENT = ("HTTP 404", "HTTP 410", "HTTP 451")
-_POLLS_PER_COMMIT = 200
+# Article-page statuses that will not heal by retrying: store the entry with what the feed said.
+_PERMANENT = (404, 410, 451)
 _RAMP_SECONDS = 0.001
 _GC_YOUNG = 10_000  # allocations between young collections (Python's default: 700); see ``_collector``
-
-
-@dataclass(slots=True)
-class PollResult:
-    source: str
-    url: str
-    not_modified: bool = False
-    entries: int = 0
-    new_articles: int = 0
-    alerts: list[Alert] = field(default_factory=list)
-    joined: list[tuple[int, str, str]] = field(default_factory=list)  # (story, source, url): republications
-    updated: int = 0
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    retry_after: float | None = None  # the site asked to be left alone this long (429/503 Retry-After)
-    newest_message: int | None = None  # a Telegram channel: the newest message id read, saved after its articles
-
-
-@dataclass(slots=True)
-class _Found:
-    article: Article
-    digest: Digest
-    origin: str  # where the text came from: "feed" (full content), "page", or "summary"
 
 
 class Pipeline:
@@ -73,7 +46,7 @@ class Pipeline:
         self.config = config
         self.store = store  # written to in the writer thread only
         self.reads = store.reader()  # read on the event loop
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-sqlite")
+        self.writer = Writer(config, store)
         self.fetcher = fetcher
         self.workers = workers
         self.now = now or datetime.now(UTC)
@@ -84,7 +57,6 @@ class Pipeline:
         at_once = config.concurrency_limit()
         self._sources = asyncio.Semaphore(at_once)
         self._reading = asyncio.Semaphore(at_once + 4 * max(1, workers.count))  # + a queue per worker
-        self._polls: list[tuple] = []  # poll records not written yet (see ``flush``)
 
     async def poll_all(self, on_done: Callable[[PollResult], None] | None = None) -> list[PollResult]:
         """Every source once, ``concurrency`` at a time, results in config order.
@@ -113,27 +85,17 @@ class Pipeline:
 
     def close(self) -> None:
         """After the last poll: waits for the writer thread's last transaction."""
-        self._writer.shutdown(wait=True)
+        self.writer.close()
         if self.reads is not self.store:
             self.reads.close()
 
-    async def _write(self, function: Callable, *args):
-        """``function(*args)`` in the writer thread, one call at a time, in the order asked."""
-        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
-
-    write = _write  # for jobs beside the polls that write too (retention): the same single writer
+    async def write(self, function: Callable, *args):
+        """For jobs beside the polls that write too (retention, downtime notices): the same single writer."""
+        return await self.writer.call(function, *args)
 
     async def flush(self) -> None:
-        """Write the poll records kept back by ``poll``: one commit for many sources instead of one each
-        (a commit costs ~0.35 ms, as much as the whole rest of a 304'd source)."""
-        polls, self._polls = self._polls, []
-        if polls:
-            await self._write(self._record_polls, polls)
-
-    def _record_polls(self, polls: list[tuple]) -> None:
-        with self.store.transaction():
-            for poll in polls:
-                self.store.record_poll(*poll)
+        """Write the poll records kept back (bot/poll/writer.py)."""
+        await self.writer.flush()
 
     async def poll(self, source: Source) -> PollResult:
         result = PollResult(source=source.name, url=source.url)
@@ -144,15 +106,13 @@ class Pipeline:
             except NotModified:
                 result.not_modified = True
             except (FetchError, ExtractError) as exc:
-                result.error = str(exc)
+                result.error, result.error_kind = str(exc), exc.kind
                 result.retry_after = getattr(exc, "retry_after", None)
             except Exception as exc:  # a bug must not stop the other sources; it is reported like a failure
                 log.exception("unexpected error while polling %s", source.name)
-                result.error = f"internal error: {type(exc).__name__}: {exc}"
+                result.error, result.error_kind = f"internal error: {type(exc).__name__}: {exc}", "other"
             result.seconds = asyncio.get_running_loop().time() - started
-        self._polls.append((source.name, source.url, source.type, result.error, result.new_articles))
-        if len(self._polls) >= _POLLS_PER_COMMIT:
-            await self.flush()
+        await self.writer.record(source, result)
         return result
 
     async def _poll(self, source: Source, result: PollResult) -> None:
@@ -163,58 +123,32 @@ class Pipeline:
         )  # fmt: skip
         if response.truncated:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
+        reader = Reader(self.workers.call, self.fetcher.get,
+                        self.reads.newest_message(source.url) if source.type == "telegram" else None,
+                        self.now - timedelta(seconds=self.config.age_limit(source)))  # fmt: skip
         try:
-            entries = await self._entries(source, response, result)
+            listed = await KINDS[source.type](source, response, reader)
         except ExtractError as exc:
             if response.truncated:  # the cut is the cause, not the site's markup: say so where errors are shown
                 decoded = f" once decoded from {response.encoding}" if response.encoding else ""
                 cap = self.config.max_bytes
                 raise ExtractError(f"response over {cap} bytes{decoded} (max_bytes), cut there: {exc}") from exc
             raise
-        result.entries = len(entries)
-        updates, retry, keys = await self._articles(source, entries, result)
+        result.warnings += listed.warnings
+        result.newest_message = listed.newest_message
+        if not listed.complete:  # the first page must be read whole again next time
+            result.retry_after = listed.retry_after
+            response.etag = response.last_modified = None
+        result.entries = len(listed.entries)
+        updates, retry, keys = await self._articles(source, listed.entries, result)
         try:
-            await self._write(self._save, source, response, updates, retry, result)
+            await self.writer.call(self.writer.save, source, response, updates, retry, result)
         finally:
             self._in_flight.difference_update(keys)  # only now can another source see them as stored
 
-    def _save_found(self, found: list[_Found], source: Source, result: PollResult) -> None:
-        """In the writer thread: new articles with their alerts and follow-ups, together."""
-        with self.store.transaction():
-            for item in found:
-                self._store(item, source, result)
-        result.new_articles += len(found)
-
-    def _save(self, source: Source, response: Response, updates: list, retry: bool, result: PollResult) -> None:
-        """In the writer thread, after the source's new articles: updates and validators, together."""
-        with self.store.transaction():
-            for update in updates:
-                self._update(update, source, result)
-            if not retry:
-                self.store.save_validators(source.url, response.etag, response.last_modified)
-            if result.newest_message is not None:
-                self.store.save_newest_message(source.url, result.newest_message)
-        result.updated = len(updates)
-
-    async def _entries(self, source: Source, response: Response, result: PollResult) -> list[Entry]:
-        if source.type == "telegram":
-            from bot.telegram import channel_entries
-
-            return await channel_entries(self, source, response, result)
-        if source.type == "feed":
-            feed = await self.workers.call(
-                read_feed, response.content, response.url, response.content_type, response.charset
-            )
-            if feed.warning:
-                result.warnings.append(feed.warning)
-            return feed.entries
-        entries = await self.workers.call(read_listing, response.content, response.charset, response.url, source.links)
-        if not entries:
-            hint = "the links selector matched nothing" if source.links else "no article links recognised"
-            raise ExtractError(f"listing page has no article links ({hint})")
-        return entries
-
-    async def _articles(self, source: Source, entries: list[Entry], result: PollResult) -> tuple[list, bool, list[str]]:
+    async def _articles(
+        self, source: Source, entries: list[Entry], result: PollResult
+    ) -> tuple[list[Update], bool, list[str]]:
         """Reads and stores the new articles among ``entries``; returns the known ones whose full text
         changed in the feed, whether some failed for a reason worth retrying, and the URLs marked in flight
         (the caller releases them).
@@ -224,7 +158,7 @@ class Pipeline:
         20 long articles. The feed's order is kept (the first copy of a story in a feed stays its alert);
         a crash between two writes loses nothing, since the validators are saved last."""
         todo: list[tuple[Entry, str]] = []
-        updates: list[tuple[int, Entry]] = []
+        updates: list[Update] = []
         for entry in entries:
             key = canonical_url(entry.url)
             if key in self._in_flight or self.reads.is_gone(key):
@@ -232,19 +166,19 @@ class Pipeline:
             known = self.reads.known([key])
             if known is not None:
                 if entry.content and self.reads.changed(known, entry.title, entry.content):
-                    updates.append((known, entry))
+                    updates.append(Update(known, entry, self._fresh(entry.published, source)))
                 continue
             self._in_flight.add(key)
             todo.append((entry, key))
         keys = [k for _, k in todo]
         pending = deque(asyncio.ensure_future(self._article(source, e, k)) for e, k in todo)
-        read: list[_Found] = []  # in feed order, not written yet
+        read: list[Found] = []  # in feed order, not written yet
         retry = False
         self.workers.plan(len(todo))
         try:
             while pending:
                 if read and not pending[0].done():  # a gap: first store what was read before it
-                    await self._write(self._save_found, read, source, result)
+                    await self.writer.call(self.writer.save_found, read, source, result)
                     read = []
                 outcome = await pending.popleft()
                 if isinstance(outcome, str):
@@ -253,7 +187,7 @@ class Pipeline:
                 elif outcome is not None:
                     read.append(outcome)
             if read:
-                await self._write(self._save_found, read, source, result)
+                await self.writer.call(self.writer.save_found, read, source, result)
         except BaseException:
             for task in pending:
                 task.cancel()
@@ -263,7 +197,7 @@ class Pipeline:
             self.workers.plan(-len(todo))
         return updates, retry, keys
 
-    async def _article(self, source: Source, entry: Entry, key: str) -> _Found | str | None:
+    async def _article(self, source: Source, entry: Entry, key: str) -> Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
         canonical, aliases, url = key, [], clean_url(entry.url)
@@ -273,10 +207,10 @@ class Pipeline:
             try:
                 response, reading = await self._read_page(entry.url, source, title, text)
             except (FetchError, ExtractError) as exc:
-                if not str(exc).startswith(_PERMANENT):
+                if getattr(exc, "status", None) not in _PERMANENT:
                     return f"article {entry.url}: {exc} (will retry)"
                 if source.type == "page":  # a dead link on a listing page: nothing to read, never ask again
-                    await self._write(self.store.mark_gone, key, str(exc))
+                    await self.writer.call(self.store.mark_gone, key, str(exc))
                     return None
                 log.info("%s: article %s: %s; using the feed's text", source.name, entry.url, exc)
             else:
@@ -290,7 +224,7 @@ class Pipeline:
                 aliases = [u for u in {key, final} if u != canonical]
                 known = self.reads.known([canonical, *aliases])
                 if known is not None:
-                    await self._write(self._add_aliases, known, [canonical, *aliases])
+                    await self.writer.call(self.writer.add_aliases, known, [canonical, *aliases])
                     return None
                 title, text, found = reading.title, reading.text, reading.digest
                 origin = "page" if reading.from_page else origin
@@ -301,7 +235,8 @@ class Pipeline:
             published=published, lang=lang or guess_lang(f"{title} {text[:2000]}"), aliases=aliases,
             forwarded=entry.forwarded,
         )  # fmt: skip
-        return _Found(article, found or await self.workers.call(digest, title, text), origin)
+        found = found or await self.workers.call(digest, title, text)
+        return Found(article, found, origin, self._fresh(published, source))
 
     async def _read_page(self, url: str, source: Source, title: str, text: str) -> tuple[Response, Reading]:
         """Download an article page and read it in the pool, holding a reading slot from the download to the
@@ -317,11 +252,6 @@ class Pipeline:
         finally:
             self._reading.release()
 
-    def _add_aliases(self, article_id: int, urls: list[str]) -> None:
-        with self.store.transaction():
-            for url in urls:
-                self.store.add_alias(article_id, url)
-
     def _wants_page(self, source: Source, entry: Entry) -> bool:
         if source.type == "telegram":  # a message is its own text; its permalink page holds nothing more
             return False
@@ -333,43 +263,6 @@ class Pipeline:
 
     def _fresh(self, published: datetime | None, source: Source) -> bool:
         return published is None or self.now - published <= timedelta(seconds=self.config.age_limit(source))
-
-    def _store(self, item: _Found, source: Source, result: PollResult) -> None:
-        article, matches = item.article, item.digest.matches
-        fresh = self._fresh(article.published, source)
-        stored = self.store.add_article(
-            article, matches, fresh, _snippet(article, matches), item.origin, fingerprint=item.digest.fingerprint
-        )
-        if stored.alert is not None:
-            self.store.enqueue(stored.alert.id, self._channels_for(stored.alert))
-            result.alerts.append(stored.alert)
-        if stored.joined and stored.story_id is not None:
-            result.joined.append((stored.story_id, article.source, article.url))
-            if self.config.channels:  # a reply in the thread of the story's alert, in the same transaction
-                from bot.deliver.outbox import enqueue_followups
-
-                enqueue_followups(self.store, stored.story_id, stored.article_id)
-
-    def _update(self, update: tuple[int, Entry], source: Source, result: PollResult) -> None:
-        """A feed's full text changed: store the new copy; alert only for a group new to its story."""
-        article_id, entry = update
-        article = Article(source=source.name, url=entry.url, canonical_url=entry.url, title=entry.title,
-                          text=entry.content, published=entry.published)  # fmt: skip
-        matches = find_matches(entry.title, entry.content)  # rare: inline, in a synchronous transaction
-        alert = self.store.update_article(
-            article_id, entry.title, entry.content, matches, self._fresh(entry.published, source),
-            _snippet(article, matches),
-        )  # fmt: skip
-        if alert is not None:
-            self.store.enqueue(alert.id, self._channels_for(alert))
-            result.alerts.append(alert)
-
-    def _channels_for(self, alert: Alert) -> list[str]:
-        return [
-            channel.id
-            for channel in self.config.channels
-            if channel.keywords is None or set(channel.keywords) & set(alert.keywords)
-        ]
 
 
 @asynccontextmanager
@@ -408,22 +301,6 @@ def _collector() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-def _snippet(article: Article, matches: list[Match]) -> str:
-    """Text around the first match in the body (the title is shown anyway), else the body's opening."""
-    if not matches:
-        return ""
-    from bot.match import article_text, snippet
-
-    offset = len(article_text(article.title, article.text)) - len(article.text)
-    in_body = [m for m in matches if m.start >= offset]
-    if not in_body:
-        lead = " ".join(article.text.split())
-        return lead[:240].rsplit(" ", 1)[0] + " …" if len(lead) > 240 else lead
-    first = in_body[0]
-    shifted = Match(first.keyword, first.term, first.found, first.start - offset, first.end - offset)
-    return snippet(article.text, shifted)[0]
 
 
 _ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"

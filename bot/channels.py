@@ -1,6 +1,6 @@
 """The configured chat channels, built by kind, and one drain of every outbox.
 
-Channel kinds register by name (``KINDS``): a new chat is one module with a channel class and one line
+Channel kinds register by name (``KINDS``): a new chat is one package (post, render, listen) and one line
 here. ``wirewatch check`` drains once after its cycle; ``wirewatch run`` drains after every poll.
 """
 
@@ -11,21 +11,23 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from bot.chat.protocol import Chat
+from bot.chat.sender import Drained, Policy, Sender
 from bot.config import Channel, Config
-from bot.deliver.sender import Chat, Drained, Policy, Sender
+from bot.errors import DeliveryError
 from bot.store import Store
 
 
 def _slack(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
-    from bot.deliver import slack
+    from bot.slack.post import SlackChannel
 
-    return slack.SlackChannel(channel.id, channel.target, clients["slack"])  # connected by ``_connect``
+    return SlackChannel(channel.id, channel.target, clients["slack"])  # connected by ``_connect``
 
 
 def _matrix(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
-    from bot.deliver import matrix
+    from bot.matrix.post import MatrixRoom
 
-    return matrix.MatrixRoom(channel.id, channel.target, clients["matrix"])  # connected by ``_connect``
+    return MatrixRoom(channel.id, channel.target, clients["matrix"])  # connected by ``_connect``
 
 
 KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack, "matrix": _matrix}
@@ -52,22 +54,20 @@ async def drain_all(config: Config, store: Store, policy: Policy | None = None,
 
 async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> list[Drained]:
     """A client per chat kind in use; a chat whose login fails leaves its channels pending, with one line."""
-    from bot.errors import DeliveryError
-
     kinds = {channel.kind for channel in config.channels}
     if config.alerts_admin_channel is not None:
         kinds.add(config.alerts_admin_channel.kind)
     out: list[Drained] = []
     if "slack" in kinds:
-        from bot.deliver import slack
+        from bot.slack.post import client
 
         assert config.slack is not None  # the config's cross-checks demand the section
-        clients["slack"] = slack.client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
+        clients["slack"] = client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
     if "matrix" in kinds:
-        from bot.deliver import matrix
+        from bot.matrix.post import connect
 
         try:
-            clients["matrix"] = await matrix.connect(config.matrix, store)
+            clients["matrix"] = await connect(config.matrix, store)
         except DeliveryError as exc:
             out.append(Drained("matrix", errors=[f"matrix: {exc}; its alerts stay in the outbox"]))
     return out
@@ -75,9 +75,6 @@ async def _connect(config: Config, store: Store, clients: dict[str, Any]) -> lis
 
 async def notify(config: Config, store: Store, body: str) -> bool:
     """One plain message to ``alerts_admin_channel``; whether it was posted (it is tried again later if not)."""
-    from bot.errors import DeliveryError
-    from bot.watchdog import message
-
     channel = config.alerts_admin_channel
     if channel is None:
         return False
@@ -87,7 +84,7 @@ async def notify(config: Config, store: Store, body: str) -> bool:
         if errors or channel.kind not in clients:
             return False
         chat = KINDS[channel.kind](config, channel, clients)
-        await chat.post(message(chat, body))
+        await chat.post(chat.render_notice(body))
         return True
     except DeliveryError as exc:
         print(f"wirewatch: admins' channel {channel.id}: {exc}", file=sys.stderr)

@@ -18,9 +18,13 @@ optimize), which drops them; with the default 180 days that is every ~45 days.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot import stories
-from bot.store import Store, iso, utcnow
+from bot.store.times import iso, utcnow
+
+if TYPE_CHECKING:
+    from bot.store.db import Store
 
 _OLD = (
     "SELECT a.id FROM articles a WHERE a.first_seen < ? AND NOT EXISTS ("

@@ -1,7 +1,8 @@
-"""Matrix messages as ``m.notice`` events: a plain ``body`` and an ``org.matrix.custom.html`` body.
+"""Matrix messages as ``m.notice`` events: a plain ``body`` and an ``org.matrix.custom.html`` body (alerts, digests,
+follow-ups, the admins' notices and the replies to ``!wirewatch``).
 
-The same content as the Slack alert (bot/deliver/blocks.py). Every scraped string is made inert first
-(bot/deliver/inert.py: no ``@room``, no ``@user:server``, no link-like text, nothing invisible), then
+The same content as the Slack alert (bot/slack/render.py). Every scraped string is made inert first
+(bot/chat/inert.py: no ``@room``, no ``@user:server``, no link-like text, nothing invisible), then
 HTML-escaped, quotes included; the only tags are ``b``, ``i``, ``a``, ``br`` and ``blockquote`` (all in the
 spec's allowed list), the only links article URLs (http/https). ``m.mentions`` is sent empty, which
 tells clients and servers the message mentions nobody, whatever its text says. Which alerts a message
@@ -14,8 +15,9 @@ from __future__ import annotations
 import hashlib
 from html import escape
 
-from bot.deliver.blocks import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, found_spellings
-from bot.deliver.inert import article_url, at_found, cut, inert
+from bot.chat.commands import Reply, hits
+from bot.chat.inert import article_url, at_found, cut, inert
+from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
 from bot.models import Alert
 
 KEY = "org.wirewatch"
@@ -51,15 +53,14 @@ def _snippet_html(alert: Alert) -> str:
             f"{escape(cut(after, 400), quote=True)}")  # fmt: skip
 
 
-def _message(body: str, html: str, event: str, key: str, ids: list[int]) -> dict:
+def _message(body: str, html: str, event: str, key: str, ids: list[int]) -> Message:
     digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=8).hexdigest()
     content = {"msgtype": "m.notice", "body": cut(body, TEXT), "format": "org.matrix.custom.html",
                "formatted_body": html, "m.mentions": {}, KEY: {"event": event, key: ids}}  # fmt: skip
-    return {"content": content, "txn": f"wirewatch-{event}-{digest}",
-            "metadata": {"event_type": event, "event_payload": {key: ids}}}  # fmt: skip
+    return Message({"content": content, "txn": f"wirewatch-{event}-{digest}"}, event, ids)
 
 
-def alert_message(alert: Alert) -> dict:
+def alert_message(alert: Alert) -> Message:
     groups = found_spellings(alert)
     group_html = " · ".join(f"{text(g, 100)}: found “{text(s, 100)}”" for g, s in groups.items()) or text(
         ", ".join(alert.keywords), 300
@@ -91,7 +92,7 @@ def also_html(also: list[dict], limit: int = 20) -> str:
     return "also reported by: " + ", ".join(shown) + more
 
 
-def digest_messages(alerts: list[Alert]) -> list[dict]:
+def digest_messages(alerts: list[Alert]) -> list[Message]:
     messages = []
     for start in range(0, len(alerts), DIGEST_PER_MESSAGE):
         chunk = alerts[start : start + DIGEST_PER_MESSAGE]
@@ -106,6 +107,61 @@ def digest_messages(alerts: list[Alert]) -> list[dict]:
     return messages
 
 
-def followup_message(sightings: list[dict], followup_ids: list[int]) -> dict:
+def followup_message(sightings: list[dict], followup_ids: list[int]) -> Message:
     body = "also reported by: " + ", ".join(f"{inert(s.get('source'))} ({inert(s.get('url'))})" for s in sightings)
     return _message(body, also_html(sightings), EVENT_FOLLOWUP, "followup_ids", followup_ids)
+
+
+def notice_message(notice: str) -> Message:
+    """A plain notice (the admins' channel: a source down or back), carrying no outbox rows; its transaction id
+    comes from its text, so a retry of the same notice is the same transaction."""
+    content = {"msgtype": "m.notice", "body": notice, "format": "org.matrix.custom.html",
+               "formatted_body": escape(notice), "m.mentions": {}}  # fmt: skip
+    txn = "wirewatch-watchdog-" + hashlib.blake2b(notice.encode(), digest_size=8).hexdigest()
+    return Message({"content": content, "txn": txn})
+
+
+# ------------------------------------------------------------------------------- replies to !wirewatch
+
+
+def _highlighted(snippet: str) -> str:
+    return "".join(f"<b>{text(part, 400)}</b>" if hit else text(part, 400) for part, hit in hits(snippet))
+
+
+def _story(row: dict) -> str:
+    groups = ", ".join(row.get("keywords") or [])
+    line = (f"<b>{link(row.get('url') or '', row.get('title'))}</b><br><i>story {row['story']} · "
+            f"{text(row.get('source'), 100)} · {row.get('sources', 1)} sources · {text(groups, 200)}</i>")  # fmt: skip
+    if row.get("snippet"):
+        line += f"<br>{_highlighted(row['snippet'])}"
+    return line
+
+
+def reply_message(reply: Reply) -> tuple[str, str]:
+    """A Reply as (plain body, HTML body)."""
+    items: list[str] = []
+    if reply.kind in ("stories", "story"):
+        items = [_story(row) for row in reply.rows[:30]]
+        if reply.kind == "story":
+            items += [f"{link(a['url'], a.get('title'))} — {text(a['source'], 100)}"
+                      for a in reply.rows[0].get("articles", [])[:30]]  # fmt: skip
+    elif reply.kind == "sources":
+        items = [f"<b>{text(r['name'], 100)}</b> ({r['type']}): "
+                 f"{'last error: ' + text(r['last_error'], 200) if r['last_error'] else 'ok'} · last success "
+                 f"{text(r['last_ok'] or 'never', 40)} · {r['articles']} articles · next poll "
+                 f"{text(r['next_poll'] or 'at start', 40)}" for r in reply.rows]  # fmt: skip
+    elif reply.kind == "keywords":
+        for r in reply.rows:
+            muted = f" · muted until {text(r['muted_until'], 40)}" if r["muted_until"] else ""
+            items.append(f"<b>{text(r['name'], 100)}</b>: {text(', '.join(r['terms']), 400)}{muted}")
+    elif reply.kind == "status":
+        items = [f"<b>{text(r['channel'], 100)}</b>: {r['pending']} pending, {r['sent']} sent, {r['failed']} failed, "
+                 f"{r['muted']} muted{' · last error: ' + text(r['last_error'], 200) if r['last_error'] else ''}"
+                 for r in reply.rows]  # fmt: skip
+    html = f"<b>{text(reply.title, 300)}</b>"
+    if items:
+        html += "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    if reply.text:
+        html += "<br>" + escape(inert(reply.text.replace("\n", " | ")), quote=True)
+    body = inert(reply.title) + ("\n" + inert(reply.text.replace("\n", " | ")) if reply.text else "")
+    return body, html

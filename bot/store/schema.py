@@ -58,6 +58,7 @@ def v1(db: sqlite_utils.Database) -> None:
 def v2(db: sqlite_utils.Database) -> None:
     """Stories: near-duplicate articles share a story; alerts are per story and keyword group."""
     from bot import stories
+    from bot.store.articles import save_fingerprint
 
     db.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER")
     db.execute("ALTER TABLE articles ADD COLUMN content_hash TEXT")
@@ -100,17 +101,6 @@ def v2(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)", [stories.version()])
 
 
-def save_fingerprint(db: sqlite_utils.Database, article_id: int, fingerprint) -> None:
-    db.execute(
-        "INSERT OR REPLACE INTO fingerprints (article_id, digest, shingles) VALUES (?, ?, ?)",
-        [article_id, fingerprint.to_blob(), fingerprint.shingles],
-    )
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO story_bands (key, article_id) VALUES (?, ?)",
-        [(key, article_id) for key in fingerprint.band_keys()],
-    )
-
-
 def v3(db: sqlite_utils.Database) -> None:
     """Chat delivery: follow-ups in an alert's thread, groups muted per channel, Matrix logins."""
     db.execute(
@@ -125,7 +115,7 @@ def v3(db: sqlite_utils.Database) -> None:
         "PRIMARY KEY (channel, keyword)) WITHOUT ROWID"
     )
     db.execute("ALTER TABLE deliveries ADD COLUMN failed_at TEXT")
-    # a source's failing streak: since when, and whether the admins' channel was told (bot/watchdog.py)
+    # a source's failing streak: since when, and whether the admins' channel was told (bot/downtime.py)
     db.execute("ALTER TABLE sources ADD COLUMN failing_since TEXT")
     db.execute("ALTER TABLE sources ADD COLUMN down_notified TEXT")
     # a Matrix login made with a password once: its token and device, so the config never holds them

@@ -11,11 +11,18 @@ the channel before posting again.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.models import Alert, Forwarded, Match
-from bot.store import Store, from_iso, iso, utcnow
+from bot.store.queries import also
+from bot.store.times import from_iso, iso, utcnow
+
+if TYPE_CHECKING:
+    from bot.store.db import Store
 
 
 @dataclass(slots=True)
@@ -50,8 +57,6 @@ def pending_deliveries(store: Store, channel: str) -> list[tuple[Pending, int]]:
 
 def alerts(store: Store, alert_ids: list[int]) -> dict[int, Alert]:
     """The alerts as chat messages show them: article, groups, the spelling found, the story's other copies."""
-    from bot.commands.query import also
-
     if not alert_ids:
         return {}
     marks = ",".join("?" * len(alert_ids))
@@ -257,3 +262,12 @@ def age(created: str | None) -> float:
     """Seconds since ``created`` (an ISO time), 0 when unknown."""
     when = from_iso(created)
     return max(0.0, (utcnow() - when).total_seconds()) if when else 0.0
+
+
+def counts(path: Path) -> dict[str, int]:
+    """Deliveries by status, on a connection of its own (the metrics' scrape runs beside the writer)."""
+    db = sqlite3.connect(path, timeout=5)
+    try:
+        return dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+    finally:
+        db.close()

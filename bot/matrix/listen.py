@@ -1,7 +1,7 @@
 """``!wirewatch ...`` in Matrix rooms: matrix-nio's sync loop over the shared command layer.
 
 Thin, like the Slack listener: a message in a configured room that starts with ``!wirewatch`` is
-parsed and answered by bot/commands/chat.py, and the Reply is rendered here as an HTML ``m.notice`` in
+parsed and answered by bot/chat/commands.py, and the Reply is rendered (bot/matrix/render.py) as an HTML ``m.notice`` in
 reply to the asker (``m.in_reply_to``), with every stored string made inert and ``m.mentions`` empty.
 The bot ignores its own messages and everything sent before it started (the first sync is read for
 its position only). Invites are accepted only from ``matrix.invites_from`` (user ids, or homeserver
@@ -17,61 +17,16 @@ import logging
 import sys
 import time
 from contextlib import asynccontextmanager
-from html import escape
 from typing import Any
 
-from bot.commands.chat import Reply, answer, hits
+from bot.chat.commands import answer
 from bot.config import Config
-from bot.deliver.inert import inert
-from bot.deliver.notice import link, text
+from bot.matrix.render import reply_message
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 PREFIX = "!wirewatch"
 ADMIN_LEVEL = 50
-
-
-def _highlighted(snippet: str) -> str:
-    return "".join(f"<b>{text(part, 400)}</b>" if hit else text(part, 400) for part, hit in hits(snippet))
-
-
-def _story(row: dict) -> str:
-    groups = ", ".join(row.get("keywords") or [])
-    line = (f"<b>{link(row.get('url') or '', row.get('title'))}</b><br><i>story {row['story']} · "
-            f"{text(row.get('source'), 100)} · {row.get('sources', 1)} sources · {text(groups, 200)}</i>")  # fmt: skip
-    if row.get("snippet"):
-        line += f"<br>{_highlighted(row['snippet'])}"
-    return line
-
-
-def render(reply: Reply) -> tuple[str, str]:
-    """A Reply as (plain body, HTML body)."""
-    items: list[str] = []
-    if reply.kind in ("stories", "story"):
-        items = [_story(row) for row in reply.rows[:30]]
-        if reply.kind == "story":
-            items += [f"{link(a['url'], a.get('title'))} — {text(a['source'], 100)}"
-                      for a in reply.rows[0].get("articles", [])[:30]]  # fmt: skip
-    elif reply.kind == "sources":
-        items = [f"<b>{text(r['name'], 100)}</b> ({r['type']}): "
-                 f"{'last error: ' + text(r['last_error'], 200) if r['last_error'] else 'ok'} · last success "
-                 f"{text(r['last_ok'] or 'never', 40)} · {r['articles']} articles · next poll "
-                 f"{text(r['next_poll'] or 'at start', 40)}" for r in reply.rows]  # fmt: skip
-    elif reply.kind == "keywords":
-        for r in reply.rows:
-            muted = f" · muted until {text(r['muted_until'], 40)}" if r["muted_until"] else ""
-            items.append(f"<b>{text(r['name'], 100)}</b>: {text(', '.join(r['terms']), 400)}{muted}")
-    elif reply.kind == "status":
-        items = [f"<b>{text(r['channel'], 100)}</b>: {r['pending']} pending, {r['sent']} sent, {r['failed']} failed, "
-                 f"{r['muted']} muted{' · last error: ' + text(r['last_error'], 200) if r['last_error'] else ''}"
-                 for r in reply.rows]  # fmt: skip
-    html = f"<b>{text(reply.title, 300)}</b>"
-    if items:
-        html += "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
-    if reply.text:
-        html += "<br>" + escape(inert(reply.text.replace("\n", " | ")), quote=True)
-    body = inert(reply.title) + ("\n" + inert(reply.text.replace("\n", " | ")) if reply.text else "")
-    return body, html
 
 
 def invite_allowed(inviter: str, allowed: list[str]) -> bool:
@@ -81,7 +36,7 @@ def invite_allowed(inviter: str, allowed: list[str]) -> bool:
 
 def _answer(config: Config, words: str, user: str, room_id: str, level: int) -> tuple[str, str]:
     admins = set(config.matrix.admins) if config.matrix else set()
-    return render(answer(config, "matrix", words, user, (room_id,), user in admins or level >= ADMIN_LEVEL))
+    return reply_message(answer(config, "matrix", words, user, (room_id,), user in admins or level >= ADMIN_LEVEL))
 
 
 @asynccontextmanager
@@ -93,7 +48,7 @@ async def listening(config: Config):
         return
     from nio import InviteMemberEvent, RoomMessageText, SyncResponse
 
-    from bot.deliver.matrix import connect
+    from bot.matrix.post import connect
 
     store = Store.open(config.database_path)
     try:

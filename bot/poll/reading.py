@@ -159,9 +159,8 @@ class Workers:
         # forkserver: workers fork from a clean single-threaded server, never from this process's threads
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
-            context.set_forkserver_preload(
-                ["bot.workers", "bot.extract.pages", "bot.extract.feeds", "bot.match", "trafilatura", "readability"]
-            )
+            preload = ["bot.poll.reading", "bot.extract.pages", "bot.extract.feeds", "bot.match", "trafilatura"]
+            context.set_forkserver_preload([*preload, "readability"])
         pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._groups,))
         pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
         with self._lock:

@@ -1,8 +1,8 @@
 """A Matrix room for the outbox, on matrix-nio: join, post an m.notice, find one already posted.
 
 nio retries rate limits and timeouts by itself unless told not to; here it is told not to (the outbox
-decides, bot/deliver/sender.py). A send is a PUT with a transaction id derived from the alerts it
-carries (bot/deliver/notice.py), so a retry after a dropped connection is the same transaction to the
+decides, bot/chat/sender.py). A send is a PUT with a transaction id derived from the alerts it
+carries (bot/matrix/render.py), so a retry after a dropped connection is the same transaction to the
 homeserver; the crash check then looks in the room's recent messages for the ``org.wirewatch`` ids.
 End-to-end encrypted rooms are not supported: such a room fails its alerts with that reason, loudly.
 """
@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.deliver import notice
+from bot.chat.protocol import Message
 from bot.errors import DeliveryError
+from bot.matrix import render
+from bot.store import sessions
 
 _TOKEN_BAD = {"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_USER_DEACTIVATED"}
 _ROOM_GONE = {"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN", "M_BAD_ALIAS"}
@@ -35,17 +37,12 @@ async def connect(settings: Any, store: Any) -> Any:
     A password is used once: the token and device id it yields are kept in the database (chat_sessions),
     never written to the config, and reused by every later run, so the bot stays one device.
     """
-    from bot.store import iso, utcnow
-
     if settings.access_token is not None:
         return client(settings.homeserver, settings.user_id, settings.access_token.get_secret_value(),
                       settings.device_id)  # fmt: skip
-    row = store.db.execute(
-        "SELECT access_token, device_id FROM chat_sessions WHERE homeserver = ? AND user_id = ?",
-        [settings.homeserver, settings.user_id],
-    ).fetchone()
-    if row:
-        return client(settings.homeserver, settings.user_id, row[0], row[1])
+    saved = sessions.saved_login(store, settings.homeserver, settings.user_id)
+    if saved:
+        return client(settings.homeserver, settings.user_id, *saved)
     from nio import LoginResponse
 
     web = client(settings.homeserver, settings.user_id, "", settings.device_id)
@@ -58,11 +55,7 @@ async def connect(settings: Any, store: Any) -> Any:
         await web.close()
         raise DeliveryError(f"logging in as {settings.user_id} failed: {getattr(response, 'message', response)}",
                             "token")  # fmt: skip
-    store.db.execute(
-        "INSERT OR REPLACE INTO chat_sessions (homeserver, user_id, access_token, device_id, created) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [settings.homeserver, settings.user_id, response.access_token, response.device_id, iso(utcnow())],
-    )
+    sessions.save_login(store, settings.homeserver, settings.user_id, response.access_token, response.device_id)
     return web
 
 
@@ -91,9 +84,10 @@ class MatrixRoom:
     """One ``channels: - matrix: ...`` entry: a room id (!abc:server) or alias (#news:server)."""
 
     kind = "matrix"
-    render_alert = staticmethod(notice.alert_message)
-    render_digest = staticmethod(notice.digest_messages)
-    render_followup = staticmethod(notice.followup_message)
+    render_alert = staticmethod(render.alert_message)
+    render_digest = staticmethod(render.digest_messages)
+    render_followup = staticmethod(render.followup_message)
+    render_notice = staticmethod(render.notice_message)
 
     def __init__(self, outbox_id: str, target: str, web: Any) -> None:
         self.id = outbox_id
@@ -126,12 +120,12 @@ class MatrixRoom:
         self._room = joined.room_id
         return self._room
 
-    async def post(self, message: dict, thread: str | None = None) -> str:
+    async def post(self, message: Message, thread: str | None = None) -> str:
         from nio import RoomSendResponse
 
         room = await self.room_id()
-        content = dict(message["content"])
-        txn = message["txn"]
+        content = dict(message.body["content"])
+        txn = message.body["txn"]
         if thread:
             content["m.relates_to"] = {"rel_type": "m.thread", "event_id": thread, "is_falling_back": True,
                                        "m.in_reply_to": {"event_id": thread}}  # fmt: skip
@@ -156,7 +150,7 @@ class MatrixRoom:
                 source = getattr(event, "source", {}) or {}
                 if source.get("sender") != self.web.user_id:
                     continue
-                carried = (source.get("content") or {}).get(notice.KEY) or {}
+                carried = (source.get("content") or {}).get(render.KEY) or {}
                 if carried.get("event") == event_type:
                     for item in set(carried.get(key) or []) & ids:
                         found[item] = source["event_id"]

@@ -1,4 +1,4 @@
-"""Alerts and query results on a terminal or in a pipe.
+"""Alerts, poll errors and query results on a terminal or in a pipe.
 
 Scraped text is hostile: control characters (an ANSI escape can rewrite a terminal) are removed, and
 rich receives ``Text`` objects, never markup strings, so a headline cannot inject styling or links.
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.deliver.inert import at_found
+from bot.chat.inert import at_found
 from bot.models import Alert
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -9,18 +9,19 @@ A bad command or argument gets a short usage reply, never a stack trace.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Config, parse_duration
 from bot.errors import QueryError
-from bot.store import Store, from_iso, utcnow
+from bot.schedule import backoff
+from bot.store import Store, from_iso, outbox, queries, utcnow
 
 if TYPE_CHECKING:
     from bot.config import Channel
 
-HIGHLIGHT = ("\ue000", "\ue001")  # search hits, marked with characters no page text keeps (bot.deliver.inert)
+HIGHLIGHT = ("\ue000", "\ue001")  # search hits, marked with characters no page text keeps (bot.chat.inert)
 
 
 def hits(snippet: str) -> list[tuple[str, bool]]:
@@ -105,8 +106,6 @@ _COUNT_OR_WINDOW = re.compile(r"^(\d+|\d+\s*[smhdw]|\d[\dsmhdw]*)$", re.IGNORECA
 
 
 def _recent(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.commands import query
-
     words = args.split()
     limit, window, said = 10, None, ""
     if words and _COUNT_OR_WINDOW.match(words[-1]):
@@ -123,7 +122,7 @@ def _recent(args: str, request: Request, config: Config, store: Store) -> Reply:
         group = _group(config, " ".join(words))
         if group is None:
             return _unknown_group(config, " ".join(words), "recent")
-    rows = query.recent(store, group, limit=50 if window else limit)
+    rows = queries.recent(store, group, limit=50 if window else limit)
     if window:
         since = utcnow() - timedelta(seconds=window)
         rows = [r for r in rows if (from_iso(r["last_seen"]) or since) >= since][:50]
@@ -132,30 +131,24 @@ def _recent(args: str, request: Request, config: Config, store: Store) -> Reply:
 
 
 def _search(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.commands import query
-
     if not args:
         return Reply("usage", "What should I search for?", text=USAGE["search"])
-    rows = query.search(store, args, limit=10, marks=HIGHLIGHT)
+    rows = queries.search(store, args, limit=10, marks=HIGHLIGHT)
     if not rows:
         return Reply("empty", f"Search: {args[:100]}", text="No article matches.")
     return Reply("stories", f"Search: {args[:100]}", rows)
 
 
 def _story(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.commands import query
-
     if not args.strip().isdigit():
         return Reply("usage", "Which story? Give its number.", text=USAGE["story"])
-    row = query.story(store, int(args.strip()))
+    row = queries.story(store, int(args.strip()))
     if row is None:
         return Reply("empty", f"Story {args.strip()}", text=f"There is no story {args.strip()}.")
     return Reply("story", f"Story {row['story']}", [row])
 
 
 def _sources(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.service import backoff
-
     states = {s.name: s for s in store.sources()}
     rows = []
     for source in config.sources:
@@ -168,18 +161,14 @@ def _sources(args: str, request: Request, config: Config, store: Store) -> Reply
                      "last_error": state.last_error if state and state.errors else None,
                      "errors": state.errors if state else 0, "articles": state.articles if state else 0,
                      "next_poll": next_poll})  # fmt: skip
-    from bot.deliver.outbox import states
-
-    failing = [s for s in states(store, [c.id for c in config.channels]) if s.failed]
+    failing = [s for s in outbox.states(store, [c.id for c in config.channels]) if s.failed]
     text = "\n".join(f"{s.channel}: {s.failed} alerts failed: {s.last_error} (wirewatch redeliver {s.channel})"
                      for s in failing)  # fmt: skip
     return Reply("sources", f"{len(rows)} sources", rows, text)
 
 
 def _keywords(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.deliver.outbox import muted
-
-    silenced = muted(store, request.channel) if request.channel else {}
+    silenced = outbox.muted(store, request.channel) if request.channel else {}
     rows = [{"name": k.name, "terms": k.terms, "exact": k.exact, "require": k.require, "exclude": k.exclude,
              "muted_until": silenced.get(k.name)} for k in config.keywords]  # fmt: skip
     return Reply("keywords", f"{len(rows)} keyword groups", rows)
@@ -195,8 +184,6 @@ def _admin_only(request: Request, name: str) -> Reply | None:
 
 
 def _mute(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.deliver.outbox import mute
-
     refused = _admin_only(request, "mute")
     if refused:
         return refused
@@ -211,31 +198,25 @@ def _mute(args: str, request: Request, config: Config, store: Store) -> Reply:
     if group is None:
         return _unknown_group(config, " ".join(words[:-1]), "mute")
     until = utcnow() + timedelta(seconds=seconds)
-    mute(store, request.channel, group, until, request.user)
+    outbox.mute(store, request.channel, group, until, request.user)
     return Reply("done", f"Muted {group} here for {words[-1]}.",
                  text=f"until {until.isoformat(timespec='minutes')}; `unmute {group}` ends it sooner")  # fmt: skip
 
 
 def _unmute(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from bot.deliver.outbox import unmute
-
     refused = _admin_only(request, "unmute")
     if refused:
         return refused
     group = _group(config, args)
     if group is None:
         return _unknown_group(config, args, "unmute")
-    if not unmute(store, request.channel, group):
+    if not outbox.unmute(store, request.channel, group):
         return Reply("done", f"{group} was not muted here.")
     return Reply("done", f"{group} is no longer muted here.")
 
 
 def _status(args: str, request: Request, config: Config, store: Store) -> Reply:
-    from dataclasses import asdict
-
-    from bot.deliver.outbox import states
-
-    rows = [asdict(s) for s in states(store, [c.id for c in config.channels])]
+    rows = [asdict(s) for s in outbox.states(store, [c.id for c in config.channels])]
     return Reply("status", "Outbox", rows, "" if rows else "No chat channels configured.")
 
 

@@ -1,4 +1,5 @@
-"""Slack messages as Block Kit: an alert, a digest of alerts, a follow-up in an alert's thread.
+"""Slack messages as Block Kit: an alert, a digest of alerts, a follow-up in an alert's thread, a notice to the
+admins, and the replies to ``/wirewatch``.
 
 Every scraped string goes through ``mrkdwn`` (inert, then Slack's three escapes, then its formatting
 characters swapped for look-alikes: mrkdwn has no escape for ``*`` ``_`` ``~`` and backticks), and every
@@ -11,17 +12,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.deliver.inert import article_url, at_found, cut, inert
+from bot.chat.commands import Reply, hits
+from bot.chat.inert import article_url, at_found, cut, inert
+from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
 from bot.models import Alert
+from bot.store import from_iso
 
 SECTION = 3000
 CONTEXT = 2000
 FALLBACK = 3000
 OPTION = 75
 MAX_BLOCKS = 50
-DIGEST_PER_MESSAGE = 20  # a digest of more alerts is sent as several messages
-EVENT_ALERT = "wirewatch_alert"  # message metadata: which alerts a message carries (the crash check)
-EVENT_FOLLOWUP = "wirewatch_followup"
 MENU_ACTION = "wirewatch_alert_menu"
 
 _MRKDWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
@@ -65,14 +66,6 @@ def _mrkdwn_block(text: str, kind: str = "section") -> dict:
     return {"type": "section", "text": obj} if kind == "section" else {"type": "context", "elements": [obj]}
 
 
-def found_spellings(alert: Alert) -> dict[str, str]:
-    """Each group of the alert with the first spelling that fired it."""
-    found: dict[str, str] = {}
-    for match in alert.matches:
-        found.setdefault(match.keyword, match.found)
-    return found
-
-
 def snippet(alert: Alert, limit: int = SECTION) -> str:
     """The snippet with the spelling that fired in bold: the one place scraped text gets formatting."""
     text = inert(alert.snippet)
@@ -93,8 +86,8 @@ def _menu(alert: Alert) -> dict:
     return {"type": "overflow", "action_id": MENU_ACTION, "options": options}
 
 
-def alert_message(alert: Alert) -> dict:
-    """chat.postMessage arguments (without the channel) for one alert."""
+def alert_message(alert: Alert) -> Message:
+    """One alert, as chat.postMessage's arguments (without the channel)."""
     headline = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": f"*{link(alert.url, alert.title or alert.url)}*", "verbatim": True},
@@ -112,11 +105,13 @@ def alert_message(alert: Alert) -> dict:
     blocks.append(_mrkdwn_block(cut(groups, CONTEXT), "context"))
     if alert.also:
         blocks.append(_mrkdwn_block(also_text(alert.also), "context"))
-    return {
-        "text": fallback_text(alert),
-        "blocks": blocks,
-        "metadata": {"event_type": EVENT_ALERT, "event_payload": {"alert_ids": [alert.id]}},
-    }
+    return _message({"text": fallback_text(alert), "blocks": blocks}, EVENT_ALERT, [alert.id])
+
+
+def _message(body: dict, event: str, ids: list[int]) -> Message:
+    """The ids travel in the message's metadata too: the crash check finds them there (bot/slack/post.py)."""
+    key = "alert_ids" if event == EVENT_ALERT else "followup_ids"
+    return Message({**body, "metadata": {"event_type": event, "event_payload": {key: ids}}}, event, ids)
 
 
 def also_text(also: list[dict], limit: int = CONTEXT) -> str:
@@ -137,7 +132,7 @@ def fallback_text(alert: Alert) -> str:
     return mrkdwn(line, FALLBACK)
 
 
-def digest_messages(alerts: list[Alert]) -> list[dict]:
+def digest_messages(alerts: list[Alert]) -> list[Message]:
     """One message per ``DIGEST_PER_MESSAGE`` alerts, each listing its alerts one line apiece."""
     messages = []
     total = len(alerts)
@@ -152,24 +147,89 @@ def digest_messages(alerts: list[Alert]) -> list[dict]:
                 f"{', '.join(mrkdwn(k, 100) for k in alert.keywords)}"
             )
             blocks.append(_mrkdwn_block(line[:SECTION]))
-        messages.append(
-            {
-                "text": mrkdwn(f"{total} new alerts: " + "; ".join(inert(a.title) for a in chunk), FALLBACK),
-                "blocks": blocks[:MAX_BLOCKS],
-                "metadata": {"event_type": EVENT_ALERT, "event_payload": {"alert_ids": [a.id for a in chunk]}},
-            }
-        )
+        text = mrkdwn(f"{total} new alerts: " + "; ".join(inert(a.title) for a in chunk), FALLBACK)
+        messages.append(_message({"text": text, "blocks": blocks[:MAX_BLOCKS]}, EVENT_ALERT, [a.id for a in chunk]))
     return messages
 
 
-def followup_message(sightings: list[dict], followup_ids: list[int]) -> dict:
+def followup_message(sightings: list[dict], followup_ids: list[int]) -> Message:
     """A reply in an alert's thread: the story was seen again on other sources."""
     text = also_text(sightings, SECTION)
-    return {
-        "text": mrkdwn("also reported by: " + ", ".join(inert(s.get("source")) for s in sightings), FALLBACK),
-        "blocks": [_mrkdwn_block(text)],
-        "metadata": {"event_type": EVENT_FOLLOWUP, "event_payload": {"followup_ids": followup_ids}},
-    }
+    fallback = mrkdwn("also reported by: " + ", ".join(inert(s.get("source")) for s in sightings), FALLBACK)
+    return _message({"text": fallback, "blocks": [_mrkdwn_block(text)]}, EVENT_FOLLOWUP, followup_ids)
+
+
+def notice_message(text: str) -> Message:
+    """A plain notice (the admins' channel: a source down or back), carrying no outbox rows."""
+    return Message({"text": mrkdwn(text)})
+
+
+# ------------------------------------------------------------------------------- replies to /wirewatch
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION], "verbatim": True}}
+
+
+def _highlighted(snippet: str) -> str:
+    """A search snippet with the hits in bold; the hit markers are split on before the text is made inert."""
+    out = []
+    for part, hit in hits(snippet):
+        text = mrkdwn(part, 600)
+        out.append(f"*{text}*" if hit and text.strip() else text)
+    return "".join(out)
+
+
+def _story_line(row: dict) -> str:
+    seen = from_iso(row.get("last_seen"))
+    groups = ", ".join(mrkdwn(k, 100) for k in row.get("keywords") or [])
+    line = (
+        f"*{link(row.get('url') or '', row.get('title') or row.get('url'), 300)}*\n"
+        f"story {row['story']} · {mrkdwn(row.get('source'), 100)} · {row.get('sources', 1)} source"
+        f"{'s' if row.get('sources', 1) != 1 else ''}{' · ' + groups if groups else ''}"
+        f"{' · ' + date_token(seen) if seen else ''}"
+    )
+    if row.get("snippet"):
+        line += "\n" + _highlighted(row["snippet"])
+    return line
+
+
+def reply_message(reply: Reply) -> dict:
+    """A Reply as response_url arguments: ephemeral Block Kit with a plain fallback."""
+    title = f"*{mrkdwn(reply.title, 300)}*"
+    parts = [_section(title)]
+    if reply.kind == "stories":
+        parts += [_section(_story_line(row)) for row in reply.rows[:40]]
+    elif reply.kind == "story":
+        row = reply.rows[0]
+        parts.append(_section(_story_line(row)))
+        for article in row.get("articles", [])[:40]:
+            headline = link(article["url"], article.get("title") or article["url"], 300)
+            seen = mrkdwn(article.get("seen"), 40)
+            parts.append(_section(f"• {headline}\n{mrkdwn(article['source'], 100)} · seen {seen}"))
+    elif reply.kind == "sources":
+        lines = []
+        for row in reply.rows:
+            state = f"last error: {mrkdwn(row['last_error'], 200)}" if row["last_error"] else "ok"
+            lines.append(f"• *{mrkdwn(row['name'], 100)}* ({row['type']}): {state} · last success "
+                         f"{mrkdwn(row['last_ok'] or 'never', 40)} · {row['articles']} articles · next poll "
+                         f"{mrkdwn(row['next_poll'] or 'at start', 40)}")  # fmt: skip
+        parts += [_section("\n".join(lines[i : i + 15])) for i in range(0, len(lines), 15)][:45]
+    elif reply.kind == "keywords":
+        for row in reply.rows[:45]:
+            terms = ", ".join(mrkdwn(t, 80) for t in row["terms"])
+            muted = f" · muted until {mrkdwn(row['muted_until'], 40)}" if row["muted_until"] else ""
+            parts.append(
+                _section(f"• *{mrkdwn(row['name'], 100)}*: {terms}{' (exact)' if row['exact'] else ''}{muted}")
+            )
+    elif reply.kind == "status":
+        for row in reply.rows[:45]:
+            error = f" · last error: {mrkdwn(row['last_error'], 300)}" if row["last_error"] else ""
+            parts.append(_section(f"• *{mrkdwn(row['channel'], 100)}*: {row['pending']} pending, {row['sent']} sent, "
+                                  f"{row['failed']} failed, {row['muted']} muted{error}"))  # fmt: skip
+    if reply.text:
+        parts.append(_section(mrkdwn(reply.text, SECTION)))
+    return {"response_type": "ephemeral", "text": mrkdwn(reply.title, 300), "blocks": parts[:MAX_BLOCKS]}
 
 
 # chat.postMessage arguments every message carries: nothing unfurled, nothing parsed into links or mentions.

@@ -1,4 +1,4 @@
-"""The read side of the store, shared by every interface (CLI now; Slack and Matrix commands later).
+"""The read side of the store, shared by every interface: the CLI, and the chat commands of Slack and Matrix.
 
 Users think in stories, not pages: ``recent`` and ``search`` list stories (first headline, first source,
 number of sources, newest sighting); ``articles=True`` adds every copy.
@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
 from bot.errors import QueryError
-from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.store.db import Store
 
 _STORY_COLUMNS = (
     "s.id AS story, s.title, s.first_source AS source, s.created AS first_seen, s.last_seen, "

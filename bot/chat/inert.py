@@ -6,7 +6,7 @@ invisible characters, full-width look-alikes or direction overrides. So every pi
 goes through ``inert`` first, whatever the chat: Unicode compatibility forms are folded (``＠`` is
 ``@``, ``ｈｔｔｐ`` is ``http``), invisible and control characters are dropped, then what could still
 act is defanged the way analysts defang indicators: ``hxxps://evil[.]example``, ``＠channel``. Each chat's
-renderer then escapes its own markup (bot/deliver/slack.py for mrkdwn, the Matrix renderer for HTML).
+renderer then escapes its own markup (bot/slack/render.py for mrkdwn, bot/matrix/render.py for HTML).
 """
 
 from __future__ import annotations

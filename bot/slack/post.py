@@ -12,8 +12,9 @@ import json
 import re
 from typing import Any
 
-from bot.deliver import blocks
+from bot.chat.protocol import Message
 from bot.errors import DeliveryError
+from bot.slack import render
 
 # Slack's error codes by what they cover (docs.slack.dev/reference/methods/chat.postMessage#errors).
 _CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived", "restricted_action"}
@@ -69,9 +70,10 @@ class SlackChannel:
         self.web = web
         self._channel: str | None = target if _CHANNEL_ID.match(target) else None
 
-    render_alert = staticmethod(blocks.alert_message)
-    render_digest = staticmethod(blocks.digest_messages)
-    render_followup = staticmethod(blocks.followup_message)
+    render_alert = staticmethod(render.alert_message)
+    render_digest = staticmethod(render.digest_messages)
+    render_followup = staticmethod(render.followup_message)
+    render_notice = staticmethod(render.notice_message)
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:
@@ -100,10 +102,11 @@ class SlackChannel:
             if not cursor:
                 raise DeliveryError(f"channel_not_found: no channel named #{name} is visible to the bot", "channel")
 
-    async def post(self, message: dict, thread: str | None = None) -> str:
+    async def post(self, message: Message, thread: str | None = None) -> str:
         channel = await self.channel_id()
         extra = {"thread_ts": json.loads(thread)["ts"]} if thread else {}
-        response = await self._call("chat_postMessage", channel=channel, **message, **blocks.POST_DEFAULTS, **extra)
+        response = await self._call("chat_postMessage", channel=channel, **message.body, **render.POST_DEFAULTS,
+                                    **extra)  # fmt: skip
         return json.dumps({"channel": response.get("channel") or channel, "ts": response["ts"]})
 
     async def find(

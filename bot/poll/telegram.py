@@ -3,7 +3,7 @@
 Each message becomes an ``Entry`` carrying its full text (and where it was forwarded from), so the rest of
 the poll is a full-text feed's: a new message is an article (matched, stored, alerted once per story, merged
 with the same story on the web); a stored message whose text changed (an edit) is an update, which alerts
-only for a keyword group new to its story (``Pipeline._update``, the feeds' own path).
+only for a keyword group new to its story (``Writer.update``, the feeds' own path).
 
 Which pages a poll reads: the channel's first page (its newest ~20 messages), then older pages through the
 page's ``?before=<id>`` link while all of these hold:
@@ -25,35 +25,48 @@ poll walks again; the Retry-After is honoured as for a failed poll.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.errors import ExtractError, FetchError
 from bot.models import Entry
-from bot.workers import read_channel_page
+from bot.poll.reading import read_channel_page
 
 if TYPE_CHECKING:
     from bot.config import Source
     from bot.extract.telegram import ChannelPage, Message
-    from bot.fetch import Response
-    from bot.pipeline import Pipeline, PollResult
 
 PAGES = 5  # preview pages (~20 messages each) one poll reads at most, unless the source says otherwise
 
-_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
-async def channel_entries(pipeline: Pipeline, source: Source, response: Response, result: PollResult) -> list[Entry]:
-    """The messages a poll of ``source`` takes, oldest first, with ``result.newest_message`` set."""
-    stored = pipeline.reads.newest_message(source.url)
-    oldest_wanted = pipeline.now - timedelta(seconds=pipeline.config.age_limit(source))
-    limit = source.pages or PAGES
-    page = await pipeline.workers.call(read_channel_page, response.content, response.charset, response.url)
-    if not page.is_channel:
-        raise ExtractError(not_public(source.url, response.url))
-    newest = page.newest
+@dataclass(slots=True)
+class Walk:
+    """What one poll read of a channel, for the pipeline to apply: the messages as entries, oldest first, and the
+    newest id to save once they are stored. ``complete`` False: a page after the first failed, so the first page
+    must be read again next poll (its validators are not kept) and the walk resumes from the stored id."""
+
+    entries: list[Entry]
+    newest: int | None
+    warnings: list[str] = field(default_factory=list)
+    retry_after: float | None = None
+    complete: bool = True
+
+
+async def walk(
+    first: ChannelPage, stored: int | None, oldest_wanted: datetime, limit: int,
+    older: Callable[[str], Awaitable[ChannelPage]],
+) -> Walk:  # fmt: skip
+    """From the channel's first page back through ``older`` (fetch and read a ``?before=`` page) while it is
+    worth it: until the page that reaches ``stored`` (the newest id a poll read before), ``oldest_wanted``
+    (``max_age``) or ``limit`` pages."""
+    page = first
     messages: dict[int, Message] = {}
+    done = Walk([], first.newest)
     read = 1
     while True:
         for message in page.messages:
@@ -62,28 +75,28 @@ async def channel_entries(pipeline: Pipeline, source: Source, response: Response
             break
         if read >= limit:
             if stored is not None:  # a later poll that could not reach what it read last time
-                result.warnings.append(
+                done.warnings.append(
                     f"more than {limit} pages of new messages since the last poll; older ones were skipped "
                     f"(raise sources[].pages or poll more often)"
                 )
             break
         assert page.before is not None
         try:
-            reply = await pipeline.fetcher.get(page.before, proxy=source.proxy, accept=_ACCEPT)
-            page = await pipeline.workers.call(read_channel_page, reply.content, reply.charset, reply.url)
+            page = await older(page.before)
         except (FetchError, ExtractError) as exc:
-            result.warnings.append(
+            done.warnings.append(
                 f"page {read + 1} ({page.before}): {exc}; the channel is read on from there at the next poll"
             )
-            result.retry_after = getattr(exc, "retry_after", None)
-            response.etag = response.last_modified = None  # the first page must be read again next time
-            newest = stored
+            done.retry_after = getattr(exc, "retry_after", None)
+            done.complete = False
+            done.newest = stored
             break
         read += 1
         if not page.is_channel or not page.ids:
             break
-    result.newest_message = max(filter(None, (newest, stored)), default=None)
-    return [_entry(m) for _, m in sorted(messages.items())]
+    done.newest = max(filter(None, (done.newest, stored)), default=None)
+    done.entries = [_entry(m) for _, m in sorted(messages.items())]
+    return done
 
 
 def _older_wanted(page: ChannelPage, stored: int | None, oldest_wanted: datetime) -> bool:
@@ -144,7 +157,7 @@ def preview_of(permalink: str, sources: list[Source]) -> tuple[str, int] | None:
 
 async def read_message(fetcher, preview: str, message_id: int) -> Message:
     """The message ``message_id`` from the preview page ``preview`` (``?before=<id + 1>`` shows it last)."""
-    response = await fetcher.get(preview, accept=_ACCEPT)
+    response = await fetcher.get(preview, accept=ACCEPT)
     page = read_channel_page(response.content, response.charset, response.url)
     if not page.is_channel:
         raise ExtractError(not_public(preview.split("?")[0], response.url.split("?")[0]))

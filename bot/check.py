@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from bot.config import Config
-from bot.deliver.console import clean, print_alerts, print_joined
+from bot.console import clean, print_alerts, print_joined
 from bot.fetch import FetchStats
 from bot.loopwatch import LoopWatch
-from bot.models import Alert
-from bot.pipeline import PollResult, running
-from bot.store import Store
+from bot.models import Alert, PollResult
+from bot.poll.pipeline import running
+from bot.store import Store, queries
 
 
 @dataclass(slots=True)
@@ -88,17 +88,15 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
     try:
         results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json, stats=stats)
         alerts: list[Alert] = [alert for result in results for alert in result.alerts]
-        if alerts:
-            from bot.commands import query  # a cycle of 304s has nothing to look up
         for alert in alerts:  # the copies that arrived in the same cycle, from any source
-            alert.also = query.also(store, alert.story_id, alert.article_id) if alert.story_id else []
+            alert.also = queries.also(store, alert.story_id, alert.article_id) if alert.story_id else []
         joined = _joined_earlier_stories(store, results, {a.story_id for a in alerts})
         drained = deliver(config, store)
     finally:
         store.close()
     report(results)
     if drained:
-        from bot.deliver.chats import report as report_delivery
+        from bot.channels import report as report_delivery
 
         report_delivery(drained)
     print_alerts(alerts, as_json=as_json)
@@ -119,8 +117,8 @@ def deliver(config: Config, store: Store) -> list:
     """The outbox of every configured chat channel drained once (nothing to do without channels)."""
     if not config.channels:
         return []
-    from bot.deliver.chats import drain_all
-    from bot.deliver.sender import Policy
+    from bot.channels import drain_all
+    from bot.chat.sender import Policy
 
     # a one-shot command retries briefly (0.5 s, then 1 s); what still fails waits in the outbox for the next run
     return asyncio.run(drain_all(config, store, Policy(tries=3, backoff=0.5, max_wait=120)))
@@ -130,14 +128,12 @@ def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now
     """Republications of stories alerted in an earlier cycle: no new alert, but worth a line."""
     if not any(result.joined for result in results):
         return []
-    from bot.commands import query
-
     out = []
     for result in results:
         for story_id, source, url in result.joined:
             if story_id in alerted_now:
                 continue
-            row = query.story(store, story_id, members=False)
+            row = queries.story(store, story_id, members=False)
             if row and row["keywords"]:
                 out.append({"story": story_id, "title": row["title"], "source": source, "url": url})
     return out

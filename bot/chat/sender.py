@@ -1,7 +1,7 @@
 """Draining one channel's outbox: pace, retry, digest, thread, and never the same alert twice.
 
-A chat channel (bot/deliver/slack.py, later Matrix) renders and posts; this module decides what to send
-and when, the same for every chat:
+A chat channel (bot/slack/post.py, bot/matrix/post.py) renders and posts; this module decides what to send
+and when, the same for every chat, from what each message carries (``Message.event`` and ``ids``):
 
 - muted groups first: a delivery whose groups are all muted in the channel is set aside (``muted``);
 - the crash check: a row whose ``attempts`` is above 0 may have been posted before a crash or a lost
@@ -20,27 +20,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from bot.deliver import outbox
-from bot.deliver.blocks import EVENT_ALERT, EVENT_FOLLOWUP
+from bot.chat.protocol import EVENT_ALERT, EVENT_FOLLOWUP, Chat, Message
 from bot.errors import DeliveryError
-from bot.models import Alert
-from bot.store import Store
+from bot.store import Store, outbox
 
 Sleep = Callable[[float], Awaitable[Any]]
-
-
-class Chat(Protocol):
-    id: str
-
-    def render_alert(self, alert: Alert) -> dict: ...
-    def render_digest(self, alerts: list[Alert]) -> list[dict]: ...
-    def render_followup(self, sightings: list[dict], followup_ids: list[int]) -> dict: ...
-    async def post(self, message: dict, thread: str | None = None) -> str: ...
-    async def find(
-        self, event_type: str, key: str, ids: set[int], since: str, thread: str | None = None
-    ) -> dict[int, str]: ...
 
 
 @dataclass(slots=True)
@@ -129,7 +115,7 @@ class Sender:
         todo = [alerts[alert_id] for alert_id in by_alert]
         if len(todo) > self.digest_after:
             messages = self.chat.render_digest(todo)
-            groups = [[by_alert[i] for i in m["metadata"]["event_payload"]["alert_ids"]] for m in messages]
+            groups = [[by_alert[i] for i in m.ids] for m in messages]
         else:
             messages = [self.chat.render_alert(alert) for alert in todo]
             groups = [[by_alert[alert.id]] for alert in todo]
@@ -138,7 +124,7 @@ class Sender:
             if receipt is not None:
                 result.sent += len(group)
                 result.latencies += [outbox.age(row.created) for row in group]
-                for alert_id in message["metadata"]["event_payload"]["alert_ids"]:
+                for alert_id in message.ids:
                     covered = outbox.covered_followups(self.store, self.chat.id, alerts[alert_id])
                     outbox.mark_sent(self.store, "followups", covered, receipt)  # shown in the alert itself
 
@@ -158,11 +144,11 @@ class Sender:
             del by_id[item]
         return len(found)
 
-    async def _send(self, message: dict, table: str, rows: list[outbox.Pending], event: str, key: str,
+    async def _send(self, message: Message, table: str, rows: list[outbox.Pending], event: str, key: str,
                     result: Drained, thread: str | None = None) -> str | None:  # fmt: skip
         """Post ``message`` for ``rows``; their receipt, or None when they failed or stay pending."""
         ids = [row.id for row in rows]
-        carried = set(message["metadata"]["event_payload"][key])
+        carried = set(message.ids)
         delay = self.policy.backoff
         passing = 0
         while True:

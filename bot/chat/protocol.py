@@ -1,0 +1,48 @@
+"""The channel protocol: what a chat kind (bot/slack/, bot/matrix/) implements for the outbox sender, and the
+``Message`` it renders. The sender (bot/chat/sender.py) decides what to send and when from a message's
+``event`` and ``ids`` alone; what the chat's API takes stays in ``body``, which only that chat reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.models import Alert
+
+EVENT_ALERT = "wirewatch_alert"  # carried by each message (Slack metadata, a Matrix content key): its alert ids
+EVENT_FOLLOWUP = "wirewatch_followup"  # ... or the follow-up ids of a reply in an alert's thread
+EVENT_NOTICE = "wirewatch_notice"  # a notice to the admins' channel: no outbox row, nothing to find again
+DIGEST_PER_MESSAGE = 20  # a digest of more alerts is sent as several messages
+
+
+@dataclass(slots=True)
+class Message:
+    """One message to post: ``body`` in the chat's own terms (chat.postMessage's arguments; a Matrix event's
+    content and transaction id), and which outbox rows it carries, so that the crash check can find it."""
+
+    body: dict
+    event: str = EVENT_NOTICE
+    ids: list[int] = field(default_factory=list)
+
+
+class Chat(Protocol):
+    id: str  # the channel's outbox id (slack:#alerts)
+    kind: str
+
+    def render_alert(self, alert: Alert) -> Message: ...
+    def render_digest(self, alerts: list[Alert]) -> list[Message]: ...
+    def render_followup(self, sightings: list[dict], followup_ids: list[int]) -> Message: ...
+    def render_notice(self, text: str) -> Message: ...
+    async def post(self, message: Message, thread: str | None = None) -> str: ...
+    async def find(
+        self, event_type: str, key: str, ids: set[int], since: str, thread: str | None = None
+    ) -> dict[int, str]: ...
+
+
+def found_spellings(alert: Alert) -> dict[str, str]:
+    """Each group of the alert with the first spelling that fired it."""
+    found: dict[str, str] = {}
+    for match in alert.matches:
+        found.setdefault(match.keyword, match.found)
+    return found
