@@ -10,19 +10,46 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.demo.run import SITES
 from bot.store import Store
 
 ROOT = Path(__file__).parents[1]
 
 
-def test_demo_alerts_from_bundled_sites(cli):
+@pytest.fixture
+def demo_tmp(tmp_path, monkeypatch):
+    """The demo's folder under this test's own temp folder."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path / "wirewatch-demo"
+
+
+def test_demo_alerts_from_bundled_sites(cli, demo_tmp):
     code, out, err = cli("demo", "--json")
     assert code == 0, err
     alerts = [json.loads(line) for line in out.splitlines()]
     assert len(alerts) == 5
     assert {a["source"] for a in alerts} == {"East Syria Monitor", "Al-Khabar (Arabic)"}
     assert {k for a in alerts for k in a["keywords"]} == {"Deir ez-Zor", "Hezbollah", "Nujaba"}
+
+
+def test_the_demo_leaves_its_database_for_recent_search_and_story(cli, demo_tmp):
+    code, _, err = cli("demo")
+    assert code == 0, err
+    config = demo_tmp / "wirewatch.yaml"
+    assert f"recent --config {config}" in err and str(demo_tmp / "demo.db") in err
+    code, out, err = cli("recent", "--config", config, "--json")
+    stories = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(stories) == 5, err
+    code, out, _ = cli("search", "--config", config, "--json", "Hezbollah")
+    assert code == 0 and {k for row in map(json.loads, out.splitlines()) for k in row["keywords"]} >= {"Hezbollah"}
+    code, out, _ = cli("story", "--config", config, "--json", stories[0]["story"])
+    assert code == 0 and json.loads(out)["title"] == stories[0]["title"]
+    code, out, _ = cli("demo", "--json")  # a second demo starts afresh: the same alerts again
+    assert code == 0 and len(out.splitlines()) == 5
 
 
 def test_demo_sites_are_packaged():
@@ -38,9 +65,14 @@ def test_python_m_bot_and_help_list_every_command():
 
 
 def test_readme_documents_every_command_and_config_key():
+    """README.md is the front door (every command, at most 250 lines); docs/configuration.md has every key."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("check", "run", "recent", "search", "validate", "demo", "explain"):
-        assert f"`{command}" in readme, command
+    assert len(readme.splitlines()) <= 250, "README.md is the front door: the manual goes to docs/"
+    commands = ("check", "run", "recent", "search", "story", "status", "redeliver", "reload", "validate", "explain",
+                "demo")  # fmt: skip
+    for command in commands:
+        assert f"`{command}`" in readme, f"README.md does not name `{command}`"
+    reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     from bot.config import Config, Keyword, MatrixConfig, SlackConfig, Source
 
     models = ((Config, ""), (Source, "sources[]."), (Keyword, "keywords[]."), (SlackConfig, "slack."),
@@ -48,7 +80,41 @@ def test_readme_documents_every_command_and_config_key():
     for model, prefix in models:
         for key in model.model_fields:
             if key != "path":
-                assert f"`{prefix}{key}`" in readme, f"{prefix}{key} is not documented"
+                assert f"`{prefix}{key}`" in reference, f"{prefix}{key} is not in docs/configuration.md"
+
+
+def _heading_anchors(markdown: str) -> set[str]:
+    """GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces to hyphens."""
+    import re
+
+    anchors = set()
+    for line in re.sub(r"```.*?```", "", markdown, flags=re.DOTALL).splitlines():
+        heading = re.match(r"#{1,6}\s+(.*)", line)
+        if heading:
+            anchors.add(re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-"))
+    return anchors
+
+
+def test_relative_links_in_the_docs_resolve():
+    """Every relative link in README.md, CONTRIBUTING.md and docs/ names a file that exists (and a heading in
+    it, when the link has #anchor)."""
+    import re
+
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+    checked = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", re.sub(r"```.*?```", "", text, flags=re.DOTALL)):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:, ...
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            where = f"{page.relative_to(ROOT)}: ({target})"
+            assert linked.exists(), f"{where} points at a file that does not exist"
+            if anchor and linked.suffix == ".md":
+                assert anchor in _heading_anchors(linked.read_text(encoding="utf-8")), f"{where}: no such heading"
+            checked += 1
+    assert checked > 20
 
 
 def test_bad_argument_is_a_usage_error(cli):
