@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.chat.inert import at_found
 from bot.models import Alert
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -21,6 +20,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 def clean(text: str | None) -> str:
     """One line of scraped text, safe to print."""
     return _CONTROL.sub("", re.sub(r"\s+", " ", text or "")).strip()
+
+
+def _pieces(alert: Alert) -> tuple[str, str, str] | None:
+    """The snippet, clean, in three pieces around the spelling that fired (``Alert.mark``)."""
+    if not alert.mark or not 0 <= alert.mark[0] < alert.mark[1] <= len(alert.snippet):
+        return None
+    start, end = alert.mark
+    pieces = [_CONTROL.sub("", re.sub(r"\s+", " ", piece)) for piece in
+              (alert.snippet[:start], alert.snippet[start:end], alert.snippet[end:])]  # fmt: skip
+    return pieces[0].lstrip(), pieces[1], pieces[2].rstrip()
 
 
 def alert_json(alert: Alert) -> str:
@@ -65,9 +74,8 @@ def print_joined(joined: list[dict], out: TextIO | None = None) -> None:
 
 def _bracketed(alert: Alert) -> str:
     """The snippet with the spelling that fired in »guillemets«, so a reader sees at once what matched."""
-    text = clean(alert.snippet)
-    found = at_found(text, (clean(match.found) for match in alert.matches))
-    return f"{found[0]}»{found[1]}«{found[2]}" if found else text
+    pieces = _pieces(alert)
+    return f"{pieces[0]}»{pieces[1]}«{pieces[2]}" if pieces else clean(alert.snippet)
 
 
 def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
@@ -84,9 +92,11 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
         body = Text()
         body.append(clean(alert.title), style="bold")
         body.append("\n" + clean(alert.url), style="dim")
-        if alert.matches:
-            body.append("\n")
-            body.append_text(_marked(alert.snippet, [m.found for m in alert.matches]))
+        pieces = _pieces(alert)
+        if pieces:
+            body.append("\n" + pieces[0])
+            body.append(pieces[1], style="bold yellow reverse")
+            body.append(pieces[2])
         elif alert.snippet:
             body.append("\n" + clean(alert.snippet))
         if alert.also:
@@ -94,18 +104,6 @@ def _alerts_table(alerts: list[Alert], out: TextIO) -> None:
         published = alert.published.strftime("%Y-%m-%d %H:%M") if alert.published else "undated"
         table.add_row(Text("\n".join(alert.keywords)), body, Text(clean(alert.source)), published)
     Console(file=out).print(table)
-
-
-def _marked(snippet_text: str, found: list[str]):
-    from rich.text import Text
-
-    text = Text(clean(snippet_text))
-    for spelling in found:
-        index = text.plain.find(clean(spelling))
-        if spelling and index >= 0:
-            text.stylize("bold yellow reverse", index, index + len(clean(spelling)))
-            break
-    return text
 
 
 def print_rows(rows: Iterable[dict], columns: list[tuple[str, str]], out: TextIO | None = None,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import ahocorasick
 
-from bot.models import Group, Match
+from bot.models import Group, Match, Snippet
 from bot.text.normalise import (
     arabic_readings,
     fold,
@@ -260,16 +260,17 @@ def snippet(text: str, match: Match, width: int = 240) -> tuple[str, int, int]:
     return before + found + after, len(before), len(before) + len(found)
 
 
-def alert_snippet(title: str, text: str, matches: list[Match]) -> str:
-    """An alert's snippet: text around the first match in the body (the title is shown anyway), else the body's
-    opening; empty without a match."""
+def alert_snippet(title: str, text: str, matches: list[Match]) -> Snippet:
+    """An alert's snippet: text around the first match in the body (the title is shown anyway), marked where the
+    match is; else the body's opening, unmarked; empty without a match."""
     if not matches:
-        return ""
+        return Snippet()
     offset = len(article_text(title, text)) - len(text)
     in_body = [m for m in matches if m.start >= offset]
     if not in_body:
         lead = " ".join(text.split())
-        return lead[:240].rsplit(" ", 1)[0] + " …" if len(lead) > 240 else lead
+        return Snippet(lead[:240].rsplit(" ", 1)[0] + " …" if len(lead) > 240 else lead)
     first = in_body[0]
     shifted = Match(first.keyword, first.term, first.found, first.start - offset, first.end - offset)
-    return snippet(text, shifted)[0]
+    around, start, end = snippet(text, shifted)
+    return Snippet(around, (start, end))

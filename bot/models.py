@@ -68,6 +68,15 @@ class Match:
     end: int
 
 
+@dataclass(slots=True, frozen=True)
+class Snippet:
+    """An alert's snippet: text around the first match, and where in it the spelling that fired sits (``mark``:
+    start and end offsets, for the renderers to highlight it without looking for it again)."""
+
+    text: str = ""
+    mark: tuple[int, int] | None = None
+
+
 @dataclass(slots=True)
 class Alert:
     """A new matching article, as stored in the outbox and shown to users."""
@@ -84,6 +93,7 @@ class Alert:
     story_id: int | None = None
     also: list[dict] = field(default_factory=list)  # other outlets of the story: source, url, seen
     forwarded: Forwarded | None = None  # a Telegram message's origin
+    mark: tuple[int, int] | None = None  # where in ``snippet`` the spelling that fired sits
 
     def to_json(self) -> dict:
         record = {

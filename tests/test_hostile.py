@@ -22,8 +22,8 @@ from bot.chat.inert import inert
 from bot.demo.server import SiteServer
 from bot.models import Alert, Forwarded, Match
 from bot.slack import render as blocks
-from tests.conftest import DATA
 from tests.slack_fake import BOT_TOKEN, SlackFake
+from tests.utils import DATA
 
 PAYLOADS = yaml.safe_load((DATA / "hostile.yaml").read_text(encoding="utf-8"))["payloads"]
 ARTICLE = "https://news.example/2026/12/deir-ez-zor-water/"
@@ -38,6 +38,7 @@ _LINKY = re.compile(
 
 def alert_with(payload: str) -> Alert:
     found = f"Deir ez-Zor {payload}"
+    before = f"… before {payload} after "
     return Alert(
         id=7, article_id=3, url=ARTICLE, title=f"{payload} in Deir ez-Zor", source=f"Outlet {payload}",
         published=datetime(2026, 12, 4, 8, 15, tzinfo=UTC), keywords=["Deir ez-Zor"],
@@ -46,6 +47,7 @@ def alert_with(payload: str) -> Alert:
         also=[{"source": payload, "url": OTHER, "seen": "2026-12-04T09:00:00+00:00"},
               {"source": "Mirror", "url": f"{OTHER}?x=1|<!channel>", "seen": None}],
         forwarded=Forwarded(f"Channel {payload}", f"https://t.me/{payload}/1"),  # a Telegram message's origin
+        mark=(len(before), len(before) + len(found)),  # the spelling that fired, itself hostile here
     )  # fmt: skip
 
 

@@ -97,3 +97,23 @@ def test_opening_a_current_database_writes_nothing(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_alerts_stored_before_the_marks_get_theirs_when_migrated(tmp_path):
+    """Schema 6 keeps where the spelling that fired sits in an alert's snippet; an older alert's is found once,
+    from its article's matches, when the database is migrated."""
+    from bot.store import outbox
+
+    path = tmp_path / "old.db"
+    make_v1(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    snippet = "… trucks reached Dayr al-Zor on Tuesday …"
+    conn.execute("UPDATE alerts SET snippet = ? WHERE article_id = 1", [snippet])
+    conn.execute("INSERT INTO matches (article_id, keyword, term, found, start, end) "
+                 "VALUES (1, 'Deir ez-Zor', 'Deir ez-Zor', 'Dayr al-Zor', 40, 51)")  # fmt: skip
+    conn.close()
+    store = Store.open(path)
+    alert_id = store.db.execute("SELECT id FROM alerts").fetchone()[0]
+    shown = outbox.alerts(store, [alert_id])[alert_id]
+    assert shown.mark is not None and shown.snippet[shown.mark[0] : shown.mark[1]] == "Dayr al-Zor"
+    store.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
 
 # Fillers that render as nothing although Unicode does not class them as format characters.
@@ -82,10 +81,26 @@ def article_url(url: str) -> str | None:
     return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
-def at_found(text: str, spellings: Iterable[str]) -> tuple[str, str, str] | None:
-    """``text`` split around the first of ``spellings`` it contains: (before, spelling, after)."""
-    for spelling in spellings:
-        index = text.find(spelling) if spelling else -1
-        if index >= 0:
-            return text[:index], spelling, text[index + len(spelling) :]
-    return None
+def marked(text: str, mark: tuple[int, int] | None) -> tuple[str, str, str] | None:
+    """``text`` made inert in three pieces: before ``mark`` (the spelling that fired), the spelling, after it; a
+    space at a piece's edge is kept, so the highlighted spelling stays a word of its own. None when there is
+    nothing to mark, or when cutting would change what ``inert`` makes of the whole: a link or a mention that
+    straddles a cut (``evil`` + ``.example``) is then not defanged piecewise, so the caller shows the whole,
+    inert, without a highlight."""
+    if not mark or not 0 <= mark[0] < mark[1] <= len(text):
+        return None
+    start, end = mark
+    pieces = [_plain_keeping_edges(piece) for piece in (text[:start], text[start:end], text[end:])]
+    if not pieces[1].strip():
+        return None
+    before, spelling, after = (defang(piece) for piece in pieces)
+    if before + spelling + after != defang("".join(pieces)):
+        return None
+    return before.lstrip(), spelling, after.rstrip()
+
+
+def _plain_keeping_edges(piece: str) -> str:
+    core = plain(piece)
+    if not core:
+        return " " if piece else ""
+    return (" " if piece[0].isspace() else "") + core + (" " if piece[-1].isspace() else "")

@@ -16,7 +16,7 @@ import hashlib
 from html import escape
 
 from bot.chat.commands import Reply, hits
-from bot.chat.inert import article_url, at_found, cut, inert
+from bot.chat.inert import article_url, cut, inert, marked
 from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
 from bot.models import Alert
 
@@ -44,11 +44,10 @@ def _when(alert: Alert) -> str:
 
 
 def _snippet_html(alert: Alert) -> str:
-    plain = inert(alert.snippet)
-    found = at_found(plain, (inert(s) for s in found_spellings(alert).values()))
-    if found is None:
-        return text(plain, 800)
-    before, spelling, after = found
+    pieces = marked(alert.snippet, alert.mark)
+    if pieces is None:
+        return text(alert.snippet, 800)
+    before, spelling, after = pieces
     return (f"{escape(before[-400:], quote=True)}<b>{escape(spelling, quote=True)}</b>"
             f"{escape(cut(after, 400), quote=True)}")  # fmt: skip
 

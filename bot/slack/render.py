@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.chat.commands import Reply, hits
-from bot.chat.inert import article_url, at_found, cut, inert
+from bot.chat.inert import article_url, cut, inert, marked
 from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
 from bot.models import Alert
 from bot.store import from_iso
@@ -66,15 +66,25 @@ def _mrkdwn_block(text: str, kind: str = "section") -> dict:
     return {"type": "section", "text": obj} if kind == "section" else {"type": "context", "elements": [obj]}
 
 
+def _escaped(text: str, limit: int, tail: bool = False) -> str:
+    """Inert text as mrkdwn of at most ``limit`` characters: its beginning (``tail``: its end), escapes included."""
+    budget = limit
+    while budget > 0:
+        out = (text[-budget:] if tail else cut(text, budget)).translate(_MRKDWN)
+        if len(out) <= limit:
+            return out
+        budget -= len(out) - limit
+    return ""
+
+
 def snippet(alert: Alert, limit: int = SECTION) -> str:
     """The snippet with the spelling that fired in bold: the one place scraped text gets formatting."""
-    text = inert(alert.snippet)
-    found = at_found(text, (inert(s) for s in found_spellings(alert).values()))
-    if found is None:
-        return mrkdwn(text, limit)
-    before, spelling, after = found
+    pieces = marked(alert.snippet, alert.mark)
+    if pieces is None:
+        return mrkdwn(alert.snippet, limit)
+    before, spelling, after = pieces
     room = max(0, limit - len(spelling) * 2 - 8) // 2
-    return f"{mrkdwn(before[len(before) - room :], room)}*{mrkdwn(spelling, 200)}*{mrkdwn(after, room)}"
+    return f"{_escaped(before, room, tail=True)}*{_escaped(spelling, 200)}*{_escaped(after, room)}"
 
 
 def _menu(alert: Alert) -> dict:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import stories
-from bot.models import Alert, Article, Forwarded, Match
+from bot.models import Alert, Article, Forwarded, Match, Snippet
 from bot.store.times import from_iso, iso, utcnow
 
 
@@ -77,7 +77,7 @@ class ArticleRows:
         article: Article,
         matches: list[Match],
         fresh: bool,
-        snippet: str = "",
+        snippet: Snippet | None = None,
         origin: str = "page",
         *,
         fingerprint: stories.Fingerprint | None,
@@ -117,7 +117,7 @@ class ArticleRows:
         if fingerprint is not None:
             save_fingerprint(self.db, article_id, fingerprint)
         self._save_matches(article_id, matches)
-        alert = self._alert(article_id, story_id, article, matches, snippet) if fresh else None
+        alert = self._alert(article_id, story_id, article, matches, snippet or Snippet()) if fresh else None
         return Stored(article_id, story_id, alert, joined)
 
     def changed(self, article_id: int, title: str, text: str) -> bool:
@@ -127,7 +127,13 @@ class ArticleRows:
         return bool(row) and row[1] in ("feed", "telegram") and row[0] != content_hash(title, text)
 
     def update_article(
-        self, article_id: int, title: str, text: str, matches: list[Match], fresh: bool, snippet: str = ""
+        self,
+        article_id: int,
+        title: str,
+        text: str,
+        matches: list[Match],
+        fresh: bool,
+        snippet: Snippet | None = None,
     ) -> Alert | None:
         """A changed article keeps its story; it alerts only for a group its story has not alerted yet."""
         self.db.execute(
@@ -144,7 +150,7 @@ class ArticleRows:
         article = Article(source=row[2], url=row[0], canonical_url=row[1], title=title, text=text,
                           published=from_iso(row[3]), lang=row[4],
                           forwarded=Forwarded(row[6], row[7]) if row[6] else None)  # fmt: skip
-        return self._alert(article_id, row[5], article, matches, snippet) if fresh else None
+        return self._alert(article_id, row[5], article, matches, snippet or Snippet()) if fresh else None
 
     def _similar_story(self, fingerprint: stories.Fingerprint) -> int | None:
         """The story of the most similar stored article that is the same story, through the band index."""
@@ -175,16 +181,18 @@ class ArticleRows:
         )
 
     def _alert(
-        self, article_id: int, story_id: int, article: Article, matches: list[Match], snippet: str
+        self, article_id: int, story_id: int, article: Article, matches: list[Match], snippet: Snippet
     ) -> Alert | None:
         groups = list(dict.fromkeys(m.keyword for m in matches))
         alerted = {r[0] for r in self.db.execute("SELECT keyword FROM story_keywords WHERE story_id = ?", [story_id])}
         keywords = [g for g in groups if g not in alerted]
         if not keywords:
             return None
+        start, end = snippet.mark or (None, None)
         alert_id = self.db.execute(
-            "INSERT INTO alerts (article_id, story_id, keywords, snippet, created) VALUES (?, ?, ?, ?, ?)",
-            [article_id, story_id, json.dumps(keywords, ensure_ascii=False), snippet, iso(utcnow())],
+            "INSERT INTO alerts (article_id, story_id, keywords, snippet, mark_start, mark_end, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [article_id, story_id, json.dumps(keywords, ensure_ascii=False), snippet.text, start, end, iso(utcnow())],
         ).lastrowid
         self.db.conn.executemany(
             "INSERT INTO story_keywords (story_id, keyword, alert_id) VALUES (?, ?, ?)",
@@ -192,7 +200,7 @@ class ArticleRows:
         )
         return Alert(
             id=alert_id, article_id=article_id, url=article.url, title=article.title, source=article.source,
-            published=article.published, keywords=keywords, snippet=snippet,
+            published=article.published, keywords=keywords, snippet=snippet.text, mark=snippet.mark,
             matches=[m for m in matches if m.keyword in keywords], story_id=story_id, forwarded=article.forwarded,
         )  # fmt: skip
 

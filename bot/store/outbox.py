@@ -61,13 +61,14 @@ def alerts(store: Store, alert_ids: list[int]) -> dict[int, Alert]:
         return {}
     marks = ",".join("?" * len(alert_ids))
     rows = store.db.execute(
-        "SELECT al.id, al.article_id, al.story_id, al.keywords, al.snippet, a.url, a.title, a.source, a.published, "  # noqa: S608
-        "a.forwarded_from, a.forwarded_url FROM alerts al JOIN articles a ON a.id = al.article_id "
+        "SELECT al.id, al.article_id, al.story_id, al.keywords, al.snippet, al.mark_start, al.mark_end, a.url, "  # noqa: S608
+        "a.title, a.source, a.published, a.forwarded_from, a.forwarded_url FROM alerts al "
+        "JOIN articles a ON a.id = al.article_id "
         f"WHERE al.id IN ({marks})",
         alert_ids,
     ).fetchall()
     out = {}
-    for alert_id, article_id, story_id, keywords, snippet, url, title, source, published, *forwarded in rows:
+    for alert_id, article_id, story_id, keywords, snippet, start, end, url, title, source, published, *origin in rows:
         groups = json.loads(keywords)
         matches = [
             Match(*row)
@@ -80,7 +81,8 @@ def alerts(store: Store, alert_ids: list[int]) -> dict[int, Alert]:
             id=alert_id, article_id=article_id, url=url, title=title or "", source=source,
             published=from_iso(published), keywords=groups, snippet=snippet or "", matches=matches,
             story_id=story_id, also=also(store, story_id, article_id) if story_id else [],
-            forwarded=Forwarded(*forwarded) if forwarded[0] else None,
+            forwarded=Forwarded(*origin) if origin[0] else None,
+            mark=(start, end) if start is not None else None,
         )  # fmt: skip
     return out
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -142,4 +142,23 @@ def v5(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS followups_article ON followups (article_id)")
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5}
+def v6(db: sqlite_utils.Database) -> None:
+    """Where in an alert's snippet the spelling that fired sits, so that the renderers highlight it without
+    looking for it again. Alerts stored before: the first of their article's matched spellings found in the
+    snippet (what the renderers looked for), or none."""
+    db.execute("ALTER TABLE alerts ADD COLUMN mark_start INTEGER")
+    db.execute("ALTER TABLE alerts ADD COLUMN mark_end INTEGER")
+    rows = db.execute("SELECT id, article_id, keywords, snippet FROM alerts WHERE snippet != ''").fetchall()
+    for alert_id, article_id, keywords, snippet in rows:
+        groups = set(json.loads(keywords))
+        found = db.execute("SELECT keyword, found FROM matches WHERE article_id = ? ORDER BY start", [article_id])
+        for keyword, spelling in found.fetchall():
+            spelling = " ".join((spelling or "").split())
+            at = snippet.find(spelling) if keyword in groups and spelling else -1
+            if at >= 0:
+                db.execute("UPDATE alerts SET mark_start = ?, mark_end = ? WHERE id = ?",
+                           [at, at + len(spelling), alert_id])  # fmt: skip
+                break
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
