@@ -1,11 +1,8 @@
-"""Shared fixtures: real HTTP servers on loopback and configs written to temporary folders."""
+"""Shared fixtures: real HTTP servers on loopback and configs written to temporary folders (helpers that tests
+import live in tests/utils.py)."""
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -13,13 +10,8 @@ import yaml
 
 from bot.cli import main
 from bot.demo.server import SiteServer
-
-DATA = Path(__file__).parent / "data"
-KEYWORDS = [
-    {"name": "Deir ez-Zor", "terms": ["Deir ez-Zor", "دير الزور"]},
-    {"name": "Hezbollah", "terms": ["Hezbollah", "حزب الله"]},
-    {"name": "Nujaba", "terms": ["Nujaba", "النجباء"]},
-]
+from tests.story_web import OUTLETS, render
+from tests.utils import DATA, KEYWORDS
 
 
 @pytest.fixture(scope="session")
@@ -88,47 +80,21 @@ def cli(capsys):
     return run
 
 
-def wait_for(predicate, timeout: float = 30.0, what: str = "it"):
-    """Poll ``predicate`` until it returns something true (and return that), or fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+@pytest.fixture
+def outlets(tmp_path):
+    """(publish, config): publish(keys) puts those articles online; config lists every outlet as a source."""
+    root = tmp_path / "web"
+    root.mkdir()
+    with SiteServer(root) as server:
 
+        def sources(order: list[str]) -> list[dict]:
+            result = []
+            for outlet in order:
+                spec = OUTLETS[outlet]
+                if spec["index"] == "feed":
+                    result.append({"name": spec["name"], "url": server.url(f"/{outlet}/feed.xml")})
+                else:
+                    result.append({"name": spec["name"], "url": server.url(f"/{outlet}/"), "type": "page"})
+            return result
 
-def bomb(coding: str, gigabytes: int = 1) -> bytes:
-    """Zeros that decode to ``gigabytes`` GiB: gzip as full-flushed 1 MiB blocks, each the same ~1 KB (the
-    trailer is left out: nothing may read that far); brotli in one go (~0.2 MB a GiB at quality 1)."""
-    import zlib
-
-    import brotli
-
-    mib = bytes(1 << 20)
-    if coding == "br":
-        compressor = brotli.Compressor(quality=1)
-        return b"".join(compressor.process(mib) for _ in range(1024 * gigabytes)) + compressor.finish()
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
-    head = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(mib) + compressor.flush(zlib.Z_FULL_FLUSH)
-    return head + block * (1024 * gigabytes - 1)
-
-
-def free_port() -> int:
-    """A port nothing listens on at the moment, on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen, timeout: float = 20) -> str:
-    """SIGTERM, then what the process wrote on stderr; killed if it ignores SIGTERM (never left running)."""
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    return err
+        yield (lambda keys: render(root, set(keys))), sources

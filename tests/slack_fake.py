@@ -15,6 +15,8 @@ Tests script faults with ``fail(method, ...)`` and read every call in ``calls``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -290,3 +292,23 @@ def _too_long(block: dict) -> bool:
         return True
     accessory = block.get("accessory") or {}
     return any(len(o["text"]["text"]) > 75 or len(o.get("value", "")) > 150 for o in accessory.get("options", []))
+
+
+# --------------------------------------------------------------- requests as Slack sends them to the bot
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example signing secret
+
+
+def payload(slack: SlackFake, text: str, user: str = "U0OTHER01") -> dict:
+    """The form fields Slack sends for a slash command (docs.slack.dev/interactivity/implementing-slash-commands)."""
+    return {"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": "T0TEST001", "team_domain": "test",
+            "channel_id": "C0SYRIA01", "channel_name": "syria-alerts", "user_id": user, "user_name": "someone",
+            "command": "/wirewatch", "text": text, "api_app_id": "A0TEST", "is_enterprise_install": "false",
+            "response_url": slack.response_url(), "trigger_id": "13345224609.738474920.8088930838d88f0"}  # fmt: skip
+
+
+def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip

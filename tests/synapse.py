@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.conftest import free_port
+from tests.utils import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("WIREWATCH_SYNAPSE_VENV", ROOT / ".venv-synapse"))
@@ -148,3 +148,23 @@ class Synapse:
     def client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=f"{self.url}/_matrix/client/v3", headers={"Authorization": f"Bearer {token}"},
                             timeout=10)  # fmt: skip
+
+
+# ---------------------------------------------------------------------- what the tests do in its rooms
+
+
+def new_room(synapse, bot: str = "bot", **extra) -> str:
+    """A room alice creates and invites the bot to."""
+    with synapse.client(synapse.accounts["alice"]["access_token"]) as alice:
+        body = {"preset": "private_chat", "invite": [synapse.accounts[bot]["user_id"]], **extra}
+        response = alice.post("/createRoom", json=body)
+        response.raise_for_status()
+        return response.json()["room_id"]
+
+
+def notices(synapse, room: str) -> list[dict]:
+    """The bot's messages in the room, oldest first, as alice reads them."""
+    with synapse.client(synapse.accounts["alice"]["access_token"]) as alice:
+        events = alice.get(f"/rooms/{room}/messages", params={"dir": "b", "limit": 500}).json()["chunk"]
+    bots = {synapse.accounts["bot"]["user_id"], synapse.accounts["slow"]["user_id"]}
+    return [e for e in reversed(events) if e["type"] == "m.room.message" and e["sender"] in bots]

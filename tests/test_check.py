@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DATA
+from tests.utils import DATA
 
 EXPECTED = yaml.safe_load((DATA / "sites" / "expected.yaml").read_text(encoding="utf-8"))
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import KEYWORDS, free_port, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
+from tests.utils import KEYWORDS, free_port, wait_for
 
 ROOT = Path(__file__).parents[1]
 ITEMS = 30

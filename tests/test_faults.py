@@ -33,9 +33,8 @@ import yaml
 
 from bot.demo.server import SiteServer
 from bot.slack.render import mrkdwn
-from tests.conftest import KEYWORDS, bomb, free_port, stop, wait_for
-from tests.slack_fake import BOT_TOKEN, SlackFake
-from tests.test_slack_commands import SECRET, payload, signed_headers
+from tests.slack_fake import BOT_TOKEN, SECRET, SlackFake, payload, signed_headers
+from tests.utils import KEYWORDS, bomb, free_port, stop, wait_for
 
 ROOT = Path(__file__).parents[1]
 TIMEOUT = 10  # the run's request timeout: how long the hanging and the dripping source hold a request open

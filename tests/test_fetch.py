@@ -10,7 +10,7 @@ import pytest
 from bot.demo.server import SiteServer
 from bot.errors import FetchError, NotModified
 from bot.fetch import Fetcher, FetchSettings
-from tests.conftest import bomb
+from tests.utils import bomb
 
 
 @pytest.fixture

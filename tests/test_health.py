@@ -14,8 +14,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import KEYWORDS, free_port, wait_for
 from tests.slack_fake import BOT_TOKEN, SlackFake
+from tests.utils import KEYWORDS, free_port, wait_for
 
 ROOT = Path(__file__).parents[1]
 

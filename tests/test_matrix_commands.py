@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import KEYWORDS, stop, wait_for
-from tests.test_matrix_delivery import new_room
+from tests.synapse import new_room, notices
+from tests.utils import KEYWORDS, stop, wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -107,7 +107,6 @@ def test_mute_needs_power_level_50_or_the_admins_list(synapse, bot):
 
 def test_the_run_posts_its_alerts_and_ignores_what_came_before_it(synapse, bot):
     room, early = bot
-    from tests.test_matrix_delivery import notices
 
     wait_for(lambda: notices(synapse, room), what="the alerts")
     ask(synapse, room, "!wirewatch help")  # answered: so the early one would have been by now

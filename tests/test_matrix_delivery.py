@@ -15,24 +15,7 @@ import time
 
 import pytest
 
-from tests.test_stories import outlets  # noqa: F401 (a fixture)
-
-
-def new_room(synapse, bot: str = "bot", **extra) -> str:
-    """A room alice creates and invites the bot to."""
-    with synapse.client(synapse.accounts["alice"]["access_token"]) as alice:
-        body = {"preset": "private_chat", "invite": [synapse.accounts[bot]["user_id"]], **extra}
-        response = alice.post("/createRoom", json=body)
-        response.raise_for_status()
-        return response.json()["room_id"]
-
-
-def notices(synapse, room: str) -> list[dict]:
-    """The bot's messages in the room, oldest first, as alice reads them."""
-    with synapse.client(synapse.accounts["alice"]["access_token"]) as alice:
-        events = alice.get(f"/rooms/{room}/messages", params={"dir": "b", "limit": 500}).json()["chunk"]
-    bots = {synapse.accounts["bot"]["user_id"], synapse.accounts["slow"]["user_id"]}
-    return [e for e in reversed(events) if e["type"] == "m.room.message" and e["sender"] in bots]
+from tests.synapse import new_room, notices
 
 
 def carried(event: dict) -> list[int]:
@@ -250,8 +233,8 @@ def test_a_wrong_password_keeps_the_alerts_with_one_line(synapse, matrix_config,
     assert statuses(config) == {"pending": len(alerts)}
 
 
-def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, synapse, cli, monkeypatch):  # noqa: F811
-    from tests.test_stories import ARTICLES, ORIGINALS, OUTLETS
+def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, synapse, cli, monkeypatch):
+    from tests.story_web import ARTICLES, ORIGINALS, OUTLETS
 
     publish, sources = outlets
     room = new_room(synapse)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import DATA
+from tests.utils import DATA
 
 EXAMPLE = Path(__file__).parents[1] / "config" / "wirewatch.yaml"
 REPORT = "/memri/reports/syrian-opposition-websites-military-experts-iran-backed-iraqi-militias-lebanese"

@@ -20,7 +20,7 @@ import yaml
 from bot import config as config_module
 from bot.demo.server import SiteServer
 from bot.schedule import GAP, first_runs, jittered
-from tests.conftest import KEYWORDS, free_port, wait_for
+from tests.utils import KEYWORDS, free_port, wait_for
 
 ROOT = Path(__file__).parents[1]
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

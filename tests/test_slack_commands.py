@@ -5,8 +5,6 @@ trip through the fake's WebSocket. The run also delivers its alerts to the fake'
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import sqlite3
@@ -21,11 +19,10 @@ import pytest
 import yaml
 
 from bot.demo.server import SiteServer
-from tests.conftest import DATA, KEYWORDS, free_port, stop, wait_for
-from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SlackFake
+from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SECRET, SlackFake, payload, signed_headers
+from tests.utils import DATA, KEYWORDS, free_port, stop, wait_for
 
 ROOT = Path(__file__).parents[1]
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example secret
 ADMIN, SOMEONE = "U0ADMIN01", "U0OTHER01"
 
 
@@ -45,21 +42,6 @@ def start_run(tmp_path: Path, site: SiteServer, slack: SlackFake, **slack_settin
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     return proc, config
-
-
-def payload(slack: SlackFake, text: str, user: str = SOMEONE) -> dict:
-    """The form fields Slack sends for a slash command (docs.slack.dev/interactivity/implementing-slash-commands)."""
-    return {"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": "T0TEST001", "team_domain": "test",
-            "channel_id": "C0SYRIA01", "channel_name": "syria-alerts", "user_id": user, "user_name": "someone",
-            "command": "/wirewatch", "text": text, "api_app_id": "A0TEST", "is_enterprise_install": "false",
-            "response_url": slack.response_url(), "trigger_id": "13345224609.738474920.8088930838d88f0"}  # fmt: skip
-
-
-def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
-            "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

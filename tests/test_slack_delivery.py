@@ -13,7 +13,7 @@ import sqlite3
 import pytest
 
 from tests.slack_fake import BOT_TOKEN, SlackFake
-from tests.test_stories import ARTICLES, ORIGINALS, OUTLETS, key_of, outlets  # noqa: F401 (a fixture)
+from tests.story_web import ARTICLES, ORIGINALS, OUTLETS, key_of
 
 
 @pytest.fixture
@@ -196,7 +196,7 @@ def test_redeliver_names_an_unknown_channel(slack, slack_config, cli):
     assert code == 1 and "no channel '#nowhere'" in err and "slack:#syria-alerts" in err
 
 
-def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, slack, cli):  # noqa: F811
+def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, slack, cli):
     publish, sources = outlets
     config = write_config(
         sources(list(OUTLETS)),
