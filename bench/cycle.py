@@ -4,7 +4,7 @@ simulated news web, side by side in one run, plus a check of wirewatch's alerts 
     python3 -m venv .venv && .venv/bin/pip install -U pip && .venv/bin/pip install -e .
     .venv/bin/python bench/cycle.py --n 200 1000 5000
 
-Per N it starts /work/shared/newsweb/server.py (N sites, each on its own address 127.1.x.y, --latency-ms,
+Per N it starts ../shared/newsweb/server.py (N sites, each on its own address 127.1.x.y, --latency-ms,
 --warm so that page rendering stays out of the timed cycles), writes a wirewatch config with N feed sources
 (``--listing``: N listing pages) and five keyword groups and nothing tuned (``--concurrency``, ``--per-host``,
 ``--workers`` set them), and urlwatch ``url:`` jobs for the same N URLs.
@@ -53,8 +53,8 @@ try:
 except ImportError:
     raise SystemExit("run with the project's venv: .venv/bin/python bench/cycle.py (see bench/README.md)") from None
 
-ROOT = Path(__file__).resolve().parent.parent
-NEWSWEB = Path(os.environ.get("NEWSWEB", ROOT.parent / "shared" / "newsweb"))
+from common import NEWSWEB, ROOT
+
 NEWSWEB_VENV = ROOT / "bench" / ".venv-newsweb"
 URLWATCH_VENV = ROOT / "bench" / ".venv-urlwatch"
 URLWATCH = "urlwatch==2.29"
@@ -77,10 +77,11 @@ GROUP_OF = {spelling: group for group, spellings in GROUPS.items() for spelling 
 
 # Run in the server's interpreter (server.py imports aiohttp): {"i/j": spelling} for articles 0..J-1 of N sites.
 TRUTH = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-from server import SiteGen
-gen = SiteGen(int(sys.argv[2]), "", float(sys.argv[3]))
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("newsweb_server", os.path.join(sys.argv[1], "server.py"))
+server = sys.modules["newsweb_server"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(server)
+gen = server.SiteGen(int(sys.argv[2]), "", float(sys.argv[3]))
 names = {f"{i}/{j}": gen.mention(i, j) for i in range(int(sys.argv[4])) for j in range(int(sys.argv[5]))}
 print(json.dumps({key: name for key, name in names.items() if name}))
 """

@@ -2,7 +2,7 @@
 
 Run by hand: ``.venv/bin/python bench/extract.py [--reps 5] [--pages 300]``; figures go into bench/README.md.
 
-Corpus A: article pages of the simulated news web (/work/shared/newsweb, SiteGen), English, Arabic and
+Corpus A: article pages of the simulated news web (../shared/newsweb, SiteGen), English, Arabic and
 mixed sites: speed, recall (the inserted watched name, the body paragraphs) and chrome leakage.
 Corpus B: the WordPress-like fixture pages of tests/data/sites (expected.yaml): keyword groups found in
 chrome (false positives) and groups of the page's own text that were lost (false negatives).
@@ -13,24 +13,20 @@ from __future__ import annotations
 import argparse
 import email.utils
 import html
-import importlib
 import os
 import platform
 import re
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import trafilatura
 import yaml
+from common import NEWSWEB, ROOT, load
 
 from bot.extract.pages import extract_article
 
-NEWSWEB = Path("/work/shared/newsweb")
-ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "tests" / "data" / "sites"
 
 
@@ -56,8 +52,8 @@ def _fold(text: str) -> str:
 
 
 def corpus_a(count: int) -> list[dict]:
-    sys.path.insert(0, str(NEWSWEB))
-    gen = importlib.import_module("server").SiteGen(seed=1, base_url="http://127.0.0.1:8080", mention_rate=0.5)
+    server = load("newsweb_server", NEWSWEB / "server.py")  # SiteGen (the module imports aiohttp, which the venv has)
+    gen = server.SiteGen(seed=1, base_url="http://127.0.0.1:8080", mention_rate=0.5)
     pages, sites = [], 12  # sites 0..11: lang is i % 3 (ar, en, mixed)
     for n in range(count):
         i, j = n % sites, 20 + n // sites

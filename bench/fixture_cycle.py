@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import yaml
+from common import ROOT
 
 from bot.cli import main
 from bot.demo.server import SiteServer
 
-ROOT = Path(__file__).parents[1]
 SOURCES = [
     ("/euphrates/feed.xml", "feed"), ("/euphrates/", "page"), ("/tracking/feed.xml", "feed"),
     ("/alforat/feed.xml", "feed"), ("/atom/feed.atom", "feed"), ("/legacy/", "page"), ("/plain/", "page"),

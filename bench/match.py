@@ -15,11 +15,7 @@ import argparse
 import os
 import random
 import re
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from bot.config import Keyword
 from bot.match import Matcher

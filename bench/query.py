@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/query.py [--articles 200000] [--db PATH] [--queries 
 The database is what a running bot would have written over 60 days: the bot's own write path
 (``bot.poll.reading.digest`` for matches and fingerprint, ``bot.match.alert_snippet``, ``Store.add_article`` in
 transactions, the store's clock set to each article's sighting) on articles from the simulated news web's
-generator (/work/shared/newsweb/server.py, ``SiteGen``: its vocabularies, headlines, site languages and
+generator (../shared/newsweb/server.py, ``SiteGen``: its vocabularies, headlines, site languages and
 watched-name spellings, 5% of articles naming one). SiteGen's vocabulary is ~450 everyday words, so every one
 of them is in most articles; real news also has a long tail of names, so each paragraph gets 1-4 names drawn
 from a Zipf law over 40,000 made-up names per script, which gives rare and middling terms to search for.
@@ -42,22 +42,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, "/work/shared/newsweb")  # SiteGen (its module imports aiohttp, which the venv has)
+import yaml
+from common import NEWSWEB, ROOT, load
 
-import yaml  # noqa: E402
-from server import AR_WORDS, EN_WORDS, SiteGen  # noqa: E402
-
-from bot.store import Store  # noqa: E402
-from bot.store import articles as store_articles  # noqa: E402
-from bot.store import queries as query  # noqa: E402
+from bot.store import Store
+from bot.store import articles as store_articles
+from bot.store import queries as query
 
 if TYPE_CHECKING:
     from bot.config import Keyword
     from bot.models import Article
     from bot.poll.reading import Digest
 
+server = load("newsweb_server", NEWSWEB / "server.py")  # SiteGen (the module imports aiohttp, which the venv has)
+AR_WORDS, EN_WORDS, SiteGen = server.AR_WORDS, server.EN_WORDS, server.SiteGen
 DATA = Path(__file__).parent / ".data"
 GENERATOR = 1  # bump when the generated articles change: the cached database is then rebuilt
 SEED = 20261125

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import statistics
 import sys
@@ -22,20 +21,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common import REALPAGES, load
+
 from bot.extract import body
 from bot.extract.encoding import decode
 from bot.extract.html import parse
 from bot.extract.pages import extract_article
 
-ROOT = Path(__file__).resolve().parents[1]
-REALPAGES = ROOT.parent / "shared" / "realpages"
-
 
 def _scorer():
-    spec = importlib.util.spec_from_file_location("realpages_score", REALPAGES / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("realpages_score", REALPAGES / "score.py")
 
 
 def _trafilatura(markup: str, url: str) -> str:

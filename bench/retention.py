@@ -24,7 +24,7 @@ clock (``utcnow`` in bot/store/'s modules) set to the simulated moment instead o
 
 Articles: each source publishes ``--per-day`` articles a day on average (per-source rates log-normal, sigma
 0.75: a few busy outlets, many small ones). Texts are made of the 181 labelled bodies of real news pages
-(/work/shared/realpages): each original article takes the length of a real body (drawn at random) and is
+(../shared/realpages): each original article takes the length of a real body (drawn at random) and is
 filled with paragraphs drawn from all 181 bodies, so lengths follow real pages and no two articles are the
 same text. 15% of articles are another source's copy of an original of the last day (verbatim, a "Source:"
 line added, cut to 70-95%, 1-2% of words changed), which the store joins to its story. 5% of originals name a
@@ -59,6 +59,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from common import REALPAGES, ROOT
+
 from bot import stories
 from bot.config import Config, load
 from bot.models import Article, PollResult
@@ -70,8 +72,6 @@ from bot.store import articles as store_articles
 from bot.store import sources as store_sources
 from bot.urls import canonical_url, clean_url
 
-ROOT = Path(__file__).resolve().parents[1]
-REALPAGES = Path("/work/shared/realpages/ground-truth.json")
 SEED = 20261204
 START = datetime(2026, 6, 1, tzinfo=UTC)
 DAY = 86400
@@ -87,7 +87,8 @@ CACHE_KB = 262_144  # the writer's page cache: speed only, the file is the same 
 
 
 def real_bodies() -> list[str]:
-    return [page["articleBody"] for page in json.loads(REALPAGES.read_text(encoding="utf-8")).values()]
+    pages = json.loads((REALPAGES / "ground-truth.json").read_text(encoding="utf-8"))
+    return [page["articleBody"] for page in pages.values()]
 
 
 @dataclass

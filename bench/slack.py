@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 
 import yaml
+from common import ROOT, load
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bot.cli import main as wirewatch
+from bot.demo.server import SiteServer
 
-from bot.cli import main as wirewatch  # noqa: E402
-from bot.demo.server import SiteServer  # noqa: E402
-from tests.slack_fake import BOT_TOKEN, SlackFake  # noqa: E402
+slack_fake = load("slack_fake", ROOT / "tests" / "slack_fake.py")  # tests/ is not a package of the venv
+BOT_TOKEN, SlackFake = slack_fake.BOT_TOKEN, slack_fake.SlackFake
 
 KEYWORDS = [{"name": "Deir ez-Zor", "terms": ["Deir ez-Zor"]}]
 

@@ -22,8 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
 from bot import stories
 from bot.store import Store
 from bot.store.articles import save_fingerprint
