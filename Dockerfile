@@ -2,9 +2,15 @@
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# The dependencies first, in a layer of their own: read from pyproject.toml alone, so that a change to the
+# code rebuilds only the small layer below.
+COPY pyproject.toml ./
+RUN pip install --upgrade pip \
+    && python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(d['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
+COPY README.md ./
 COPY bot ./bot
-RUN pip install --upgrade pip && pip install . && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin wirewatch \
+RUN pip install --no-deps . && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin wirewatch \
     && mkdir -p /data /app/config && chown wirewatch /data
 COPY config ./config
 USER wirewatch

@@ -78,3 +78,21 @@ def test_run_refuses_a_bad_metrics_address(write_config, sites, cli):
     config = write_config([{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml")}])
     code, _, err = cli("run", "--config", config, "--metrics", "everywhere")
     assert code == 2 and err.strip() == 'wirewatch: --metrics: "everywhere" is not host:port (e.g. 127.0.0.1:3000)'
+
+
+def test_the_dependencies_are_installed_in_a_layer_before_the_code():
+    """A code change must not reinstall every dependency: they come from pyproject.toml alone, before COPY bot."""
+    lines = DOCKERFILE.splitlines()
+    first_code = next(i for i, line in enumerate(lines) if line.startswith("COPY bot"))
+    deps = next(i for i, line in enumerate(lines) if "pip install -r" in line)
+    assert deps < first_code
+    before = [shlex.split(line)[1] for line in lines[:deps] if line.startswith("COPY ")]
+    assert before == ["pyproject.toml"]
+    program = re.search(r'python -c "(.+?)" > /tmp/requirements.txt', DOCKERFILE).group(1)  # as the shell passes it
+    listed = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split("\n")  # fmt: skip
+    import tomllib
+
+    assert [line for line in listed if line] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
