@@ -1,7 +1,9 @@
 """``/healthz`` and Prometheus ``/metrics`` for ``wirewatch run`` (``metrics.listen``; off by default).
 
-/healthz answers 200 when the scheduler has ticked recently, the database takes a write and every chat
-listener is up, and 503 with the reasons otherwise: what a container healthcheck or a load balancer asks.
+/healthz answers 200 while the sources are being read (the scheduler has ticked recently, the database takes
+a write) and 503 otherwise: what a container's liveness check asks. A chat that is down does not make it 503
+(the service is alive and reading; its alerts wait in the outbox): the body's ``status`` is then
+``degraded``, and ``problems`` and ``chats`` name it, with its state, since when and the last error.
 /metrics is prometheus-client's text format; counters are fed by the service as polls and drains end,
 gauges (outbox depth, deliveries by state) are read from the database at scrape time, so they are true
 after a restart too.
@@ -11,7 +13,7 @@ Metrics (prefix ``wirewatch_``): ``polls_total{result}`` (ok, not_modified, erro
 ``not_modified_total``, ``articles_total`` (new articles stored), ``alerts_total`` (alerts raised),
 ``deliveries{state}`` (pending, sent, failed, muted), ``outbox_depth`` (pending deliveries),
 ``delivery_latency_seconds`` (alert raised -> chat receipt, histogram), ``event_loop_lag_seconds``
-(how late a 1 s timer fired, last sample).
+(how late a 1 s timer fired, last sample), ``chat_up{link}`` (each chat listener and channel sender).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.chat.link import Link
 from bot.errors import FETCH_KINDS
 from bot.loopwatch import LoopWatch
 from bot.store import outbox
@@ -35,11 +38,11 @@ log = logging.getLogger(__name__)
 class Health:
     """The service's vital signs, and the metrics registry they feed."""
 
-    def __init__(self, database: Path, listeners: Callable[[], dict[str, bool]] = dict) -> None:
+    def __init__(self, database: Path, links: Callable[[], list[Link]] = list) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.database = database
-        self.listeners = listeners
+        self.links = links  # the chat listeners' and senders' states (bot/chat/link.py)
         self.heartbeat = time.monotonic()
         self.registry = CollectorRegistry()
         self.polls = Counter("wirewatch_polls", "Polls of a source, by result", ["result"], registry=self.registry)
@@ -55,6 +58,9 @@ class Health:
         self.lag = Gauge("wirewatch_event_loop_lag_seconds", "How late a 1 s timer fired", registry=self.registry)
         self.watch = LoopWatch(interval=1.0, keep=60)
         self.lag.set_function(self.loop_lag)
+        up = "1 when a chat listener or channel sender is connected (or off), 0 while it retries or is refused"
+        self.chat_up = Gauge("wirewatch_chat_up", up, ["link"], registry=self.registry)
+        self.pending, self.oldest_pending = 0, None
         for result in ("ok", "not_modified", "error"):
             self.polls.labels(result)
         for state in ("pending", "sent", "failed", "muted"):
@@ -81,23 +87,39 @@ class Health:
                 self.latency.observe(seconds)
 
     def _read_outbox(self) -> None:
-        counts = outbox.counts(self.database)
+        counts, self.oldest_pending = outbox.counts(self.database)
+        self.pending = counts.get("pending", 0)
+        for link in self.links():
+            self.chat_up.labels(link.name).set(int(link.up))
         for state in ("pending", "sent", "failed", "muted"):
             self.deliveries.labels(state).set(counts.get(state, 0))
         self.depth.set(counts.get("pending", 0))
 
     def checks(self, stale_after: float) -> dict[str, str]:
-        """Each check's problem; empty when healthy."""
+        """Each problem of what keeps the sources read (the scheduler, the database); empty when polling is well."""
         problems = {}
         if time.monotonic() - self.heartbeat > stale_after:
             problems["scheduler"] = f"no tick for {time.monotonic() - self.heartbeat:.0f} s"
         unwritable = writable(self.database)
         if unwritable:
             problems["database"] = f"not writable: {unwritable}"
-        for name, up in self.listeners().items():
-            if not up:
-                problems[name] = "not connected"
         return problems
+
+    def report(self, stale_after: float) -> tuple[int, dict]:
+        """/healthz: 503 when polling is in trouble; 200 otherwise, with any chat that is down named in the body as
+        ``degraded`` (the service is alive while it reads sources; its alerts wait in the outbox)."""
+        critical = self.checks(stale_after)
+        chats = {link.name: link for link in self.links()}
+        problems = critical | {name: text for name, link in chats.items() if (text := link.problem())}
+        self._read_outbox()
+        body = {
+            "ok": not critical,
+            "status": "failing" if critical else "degraded" if problems else "ok",
+            "problems": problems,
+            "chats": {name: link.to_json() for name, link in chats.items()},
+            "outbox": {"pending": self.pending, "oldest_pending": self.oldest_pending},
+        }
+        return (503 if critical else 200), body
 
     def loop_lag(self) -> float:
         """The event loop's last lateness, as the one loop measure (bot/loopwatch.py) took it."""
@@ -117,9 +139,8 @@ async def serving(health: Health, listen: str, stale_after: float):
     from bot.config import host_port
 
     async def healthz(request: web.Request) -> web.Response:
-        problems = await asyncio.to_thread(health.checks, stale_after)
-        body = {"ok": not problems, "problems": problems}
-        return web.json_response(body, status=503 if problems else 200, dumps=json.dumps)
+        status, body = await asyncio.to_thread(health.report, stale_after)
+        return web.json_response(body, status=status, dumps=json.dumps)
 
     async def metrics(request: web.Request) -> web.Response:
         await asyncio.to_thread(health._read_outbox)

@@ -1,15 +1,18 @@
 """``wirewatch run``: every source on its own interval (APScheduler), until SIGINT/SIGTERM.
 
 One Fetcher (one connection pool) and one Store serve every job. A source that failed is retried with a
-capped exponential backoff instead of at its normal interval, so a dead site is not hammered. The
-outbox is drained by one task, on its own database connection, at start (what a crash left) and after
-every poll that raised alerts; the Slack listener (Socket Mode or HTTP) answers /wirewatch meanwhile.
+capped exponential backoff instead of at its normal interval, so a dead site is not hammered. Polling starts
+first and never waits on a chat: each chat listener (Slack's Socket Mode or HTTP mode, Matrix's sync) and each
+channel's sender (its outbox, drained at start, after every poll that raised alerts and every 30 s, on a
+database connection of its own) is a task of its own that restarts itself with backoff (bot/chat/supervise.py).
+SIGTERM stops it all within 35 s: polls in flight get 25 s to finish while the chat tasks are cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -18,6 +21,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.channels import listeners, send_forever
+from bot.channels import report as report_delivery
+from bot.chat.link import Link
+from bot.chat.supervise import supervise
 from bot.check import report
 from bot.config import Config, Source
 from bot.console import print_alerts
@@ -104,50 +111,65 @@ def _reloaded(config: Config, overrides: dict) -> Config:
 
 
 async def _serve_once(config: Config, stop: asyncio.Event) -> None:
+    """The database and the scheduler first (polling starts at once), /healthz and /metrics, then each chat
+    listener and each channel's sender as a supervised task of its own: none of them is waited for, and none of
+    them failing stops the polls (bot/chat/supervise.py)."""
     store = Store.open(config.database_path)
     outbox = Store.open(config.database_path) if config.channels else None
-    wake = asyncio.Event()
+    links: list[Link] = []
+    wakes: list[asyncio.Event] = []
+    tasks: list[asyncio.Task] = []
     try:
         async with (
             running(config, store, worker_idle=WORKER_IDLE) as pipeline,
-            _listening(config) as up,
-            _health(config, up) as health,
+            _health(config, lambda: links) as health,
         ):
-            drainer = asyncio.create_task(_drain_forever(config, outbox, wake, health)) if outbox else None
+            for link, run in listeners(config):
+                links.append(link)
+                if run is not None:
+                    tasks.append(asyncio.create_task(supervise(link, run), name=f"listener {link.name}"))
+            if outbox is not None:
+                for channel in config.channels:
+                    link, wake = Link(channel.id), asyncio.Event()
+                    links.append(link)
+                    wakes.append(wake)
+                    drained = functools.partial(_drained, health)
+                    sender = send_forever(config, outbox, channel, link, wake, drained)
+                    tasks.append(asyncio.create_task(sender, name=f"sender {channel.id}"))
             try:
-                await _schedule(config, pipeline, stop, wake, health)
+                await _schedule(config, pipeline, stop, wakes, health, functools.partial(_cancel, tasks))
             finally:
-                if drainer is not None:
-                    drainer.cancel()
+                await _cancel(tasks)  # done already, unless _schedule itself failed
     finally:
         store.close()
         if outbox is not None:
             outbox.close()
 
 
+def _drained(health, results) -> None:
+    report_delivery(results, problems=False)  # the link says once when a chat fails and when it is back
+    health.drained(results)
+
+
+async def _cancel(tasks: list[asyncio.Task], within: float = 5.0) -> None:
+    """Cancel the chat tasks and wait for them to end; one that does not end in time is named, not waited for."""
+    tasks = [task for task in tasks if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=within)
+    for task in pending:
+        print(f"wirewatch: stopping: {task.get_name()} did not end within {within:.0f} s; left behind",
+              file=sys.stderr, flush=True)  # fmt: skip
+
+
 @contextlib.asynccontextmanager
-async def _listening(config: Config):
-    """The chat listeners that the config sets up (Slack, Matrix), open for the service's life; yields
-    name -> a callable saying whether that listener is connected."""
-    up = {}
-    async with contextlib.AsyncExitStack() as stack:
-        if config.slack is not None:
-            from bot.slack.listen import listening as slack
-
-            up["slack"] = await stack.enter_async_context(slack(config))
-        if config.matrix is not None:
-            from bot.matrix.listen import listening as matrix
-
-            up["matrix"] = await stack.enter_async_context(matrix(config))
-        yield up
-
-
-@contextlib.asynccontextmanager
-async def _health(config: Config, listeners: dict):
+async def _health(config: Config, links):
     """/healthz and /metrics when ``metrics:`` is set; else a Health that nobody serves."""
     from bot.health import Health, serving
 
-    health = Health(config.database_path, lambda: {name: check() for name, check in listeners.items()})
+    health = Health(config.database_path, links)
     if config.metrics is None:
         yield health
         return
@@ -155,62 +177,58 @@ async def _health(config: Config, listeners: dict):
         yield health
 
 
-async def _drain_forever(config: Config, store: Store, wake: asyncio.Event, health, every: float = 30.0) -> None:
-    """Drain every channel's outbox now, then whenever a poll raised alerts, and every ``every`` seconds
-    (retries of what a passing failure left pending)."""
-    from bot.channels import drain_all
-    from bot.channels import report as report_delivery
-
-    while True:
-        wake.clear()
-        try:
-            results = await drain_all(config, store)
-            report_delivery(results)
-            health.drained(results)
-        except Exception:  # a bug in delivery must not stop polling; it is logged with its traceback
-            log.exception("delivery failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), every)
-
-
-GRACE = 30.0  # seconds that polls in flight get to finish after SIGTERM
+GRACE = 25.0  # seconds that polls in flight get to finish after SIGTERM (the chat tasks stop meanwhile)
+LONGEST = 366 * 86400.0  # no timer is set further out than this (a later one would overflow the clock)
 WORKER_IDLE = 60.0  # the worker processes exit after this long without a page to read, and start again on one
 
 
-async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wake: asyncio.Event, health) -> None:
+async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wakes: list[asyncio.Event],
+                    health, on_stop) -> None:  # fmt: skip
     """Every source on its own timer (its interval, or the backoff after failures) until ``stop``; then no
-    new poll starts, and those in flight get ``GRACE`` seconds to finish and be stored."""
+    new poll starts, those in flight get ``GRACE`` seconds to finish and be stored, and ``on_stop()`` (the chat
+    tasks' end) runs meanwhile. Whatever a poll does, its source is scheduled again."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=UTC)
     inflight: set[asyncio.Task] = set()
+    notices: dict[str, asyncio.Task] = {}  # per source, its admins' notice being posted (never awaited by a poll)
     rng = random.Random()
 
     async def poll(source: Source) -> None:
         task = asyncio.current_task()
         inflight.add(task)
+        result = None
         try:
             pipeline.now = datetime.now(UTC)
             result = await pipeline.poll(source)
             await pipeline.flush()
+            _after(result)
+        except Exception:  # a bug in what follows a poll: logged, and the source is still scheduled again
+            log.exception("after polling %s", source.name)
         finally:
             inflight.discard(task)
+            if not stop.is_set():
+                _again(source, result)
+
+    def _after(result) -> None:
         report([result])
         health.polled(result)
         if result.alerts and not config.channels:
             print_alerts(result.alerts)
             sys.stdout.flush()
         if result.alerts or result.joined:
-            wake.set()
-        if config.alerts_admin_channel is not None:
-            await _watch(config, pipeline, source.name)
-        if stop.is_set():
-            return
+            for wake in wakes:
+                wake.set()
+        if config.alerts_admin_channel is not None and result.source not in notices:  # one at a time per source
+            notice = notices[result.source] = asyncio.create_task(_watch(config, pipeline, result.source))
+            notice.add_done_callback(lambda _, name=result.source: notices.pop(name, None))
+
+    def _again(source: Source, result) -> None:
         errors = pipeline.reads.errors(source.name)
         delay = jittered(backoff(config.interval(source), errors), rng)
-        if result.retry_after:  # the site said when: never sooner (capped at a day against a nonsense value)
+        if result is not None and result.retry_after:  # the site said when: never sooner (capped at a day)
             delay = max(delay, min(result.retry_after, 86400.0))
-        scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+        scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=min(delay, LONGEST)),
                           args=[source], id=source.name, replace_existing=True,
                           misfire_grace_time=None)  # fmt: skip
 
@@ -237,8 +255,10 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
         await stop.wait()
     finally:
         scheduler.pause()  # nothing new starts
+        for notice in list(notices.values()):
+            notice.cancel()
         if inflight:
             print(f"wirewatch: stopping: letting {len(inflight)} poll(s) in flight finish (up to {GRACE:.0f} s)",
                   file=sys.stderr)  # fmt: skip
-            await asyncio.wait(set(inflight), timeout=GRACE)
+        await asyncio.gather(asyncio.wait(set(inflight), timeout=GRACE) if inflight else asyncio.sleep(0), on_stop())
         scheduler.shutdown(wait=False)

@@ -51,7 +51,8 @@ class Fault:
 
 
 class SlackFake:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """``port``: where to listen (a test that starts Slack late gives wirewatch the address first)."""
         self.channels: dict[str, FakeChannel] = {}
         self.calls: list[tuple[str, dict]] = []
         self.faults: dict[str, deque[Fault]] = {}
@@ -63,7 +64,7 @@ class SlackFake:
         self._seq = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="slack-fake")
-        self.port = 0
+        self.port = port
 
     # ------------------------------------------------------------------------------------------ control
 
@@ -108,7 +109,7 @@ class SlackFake:
         app.router.add_get("/link/", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 

@@ -74,8 +74,18 @@ def test_metrics_count_what_happened(service):
 
 def test_healthz_is_200_when_well_and_503_naming_the_problem(service):
     base, config = service
-    response = httpx.get(f"{base}/healthz", timeout=10)
-    assert response.status_code == 200 and response.json() == {"ok": True, "problems": {}}
+
+    def healthy() -> dict | None:
+        response = httpx.get(f"{base}/healthz", timeout=10)
+        return response.json() if response.status_code == 200 and response.json()["status"] == "ok" else None
+
+    body = wait_for(healthy, what="a healthy service")
+    assert body["ok"] is True and body["problems"] == {}
+    assert {name: chat["state"] for name, chat in body["chats"].items()} == {
+        "slack": "connected",
+        "slack:#syria-alerts": "connected",
+    }
+    assert body["outbox"] == {"pending": 0, "oldest_pending": None}
     holder = sqlite3.connect(config.parent / "wirewatch.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
     try:

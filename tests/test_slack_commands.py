@@ -156,16 +156,6 @@ SOCKET_COMMANDS = [
 ]  # fmt: skip
 
 
-def test_a_refused_token_stops_run_with_one_line(tmp_path):
-    with SiteServer(DATA / "sites") as site, SlackFake() as slack:
-        slack.revoked = True
-        proc, _ = start_run(tmp_path, site, slack, app_token="${SLACK_APP_TOKEN}")
-        _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1
-    assert "Slack refused the bot token (token_revoked): check SLACK_BOT_TOKEN" in err
-    assert "Traceback" not in err and BOT_TOKEN not in err
-
-
 def test_socket_mode_round_trip(tmp_path):
     with SiteServer(DATA / "sites") as site, SlackFake() as slack:
         slack.add_channel("C0SYRIA01", "syria-alerts")

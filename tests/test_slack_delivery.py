@@ -183,12 +183,19 @@ def test_a_channel_that_is_gone_fails_its_alerts_until_redeliver(slack, slack_co
     assert statuses(config) == {"sent": len(alerts)}
 
 
-def test_a_revoked_token_fails_the_alerts_with_the_reason(slack, slack_config, cli):
+def test_a_revoked_token_keeps_the_alerts_until_it_works_again(slack, slack_config, cli):
+    """Only a person can fix a token: the alerts wait in the outbox, the reason shown, and go out once it works."""
     slack.revoked = True
     config = slack_config(digest_after=100)
     alerts, err = check(cli, config)
-    assert "token_revoked" in err
-    assert statuses(config) == {"failed": len(alerts)}
+    assert "the token was refused (token_revoked)" in err and "stay in the outbox" in err
+    assert statuses(config) == {"pending": len(alerts)} and not delivered(slack)
+    code, out, _ = cli("status", "--config", config, "--json")
+    assert code == 0 and "token_revoked" in json.loads(out.splitlines()[0])["last_error"]
+    slack.revoked = False
+    check(cli, config)
+    assert sorted(delivered(slack)) == sorted(a["alert_id"] for a in alerts)
+    assert statuses(config) == {"sent": len(alerts)}
 
 
 def test_redeliver_names_an_unknown_channel(slack, slack_config, cli):

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -46,3 +48,24 @@ def found_spellings(alert: Alert) -> dict[str, str]:
     for match in alert.matches:
         found.setdefault(match.keyword, match.found)
     return found
+
+
+def transport_error(exc: BaseException) -> str:
+    """A failure under a chat's client (aiohttp, for slack_sdk and matrix-nio alike) in one line that says what
+    happened, not aiohttp's repr."""
+    import aiohttp
+
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return f"TLS failed with {exc.host}:{exc.port}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        number = getattr(exc.os_error, "errno", None)
+        reason = os.strerror(number).lower() if number else "no connection"
+        return f"cannot connect to {exc.host}:{exc.port} ({reason})"
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+        return "the connection was lost"
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return "timed out"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

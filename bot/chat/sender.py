@@ -10,7 +10,9 @@ and when, the same for every chat, from what each message carries (``Message.eve
 - messages at the channel's pace (``Pace``: one a second, bursts of three, Slack's documented limit);
 - a rate limit waits its ``Retry-After``; a network error or 5xx retries with capped exponential backoff,
   then leaves the row pending for the next drain; a refused message fails alone; a channel that is gone
-  or a revoked token fails the channel's rows, with the reason, until ``wirewatch redeliver``;
+  fails the channel's rows, with the reason, until ``wirewatch redeliver``; a refused token leaves them
+  pending, with the reason, until the token works again (``Drained.problem`` tells the service's sender to
+  wait: bot/chat/supervise.py);
 - follow-ups ("also reported by") as one reply per story in the thread of the story's alert.
 """
 
@@ -68,6 +70,7 @@ class Drained:
     left: int = 0  # still pending: to be tried by the next drain
     errors: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds from each sent alert's creation to its receipt
+    problem: DeliveryError | None = None  # what stopped the drain (a passing failure, a gone channel, a token)
 
 
 def _window(rows) -> str:
@@ -173,8 +176,9 @@ class Sender:
                 try:  # the failed post may have landed: look before posting again
                     found = await self.chat.find(event, key, carried, _window(rows), thread)
                 except DeliveryError as missed:  # unknown whether it landed: never guess, try next drain
-                    await self._failure(DeliveryError(f"{exc}; then cannot look in the channel: {missed}"), ids,
-                                        table, result)  # fmt: skip
+                    scope = missed.scope if missed.scope in ("token", "channel") else "transient"
+                    await self._failure(DeliveryError(f"{exc}; then cannot look in the channel: {missed}", scope),
+                                        ids, table, result)  # fmt: skip
                     raise _Stop from missed
                 if found.keys() >= carried:
                     receipt = next(iter(found.values()))
@@ -186,10 +190,16 @@ class Sender:
 
     async def _failure(self, exc: DeliveryError, ids: list[int], table: str, result: Drained) -> None:
         reason = str(exc)
-        if exc.scope in ("channel", "token"):
+        if exc.scope != "message":
+            result.problem = exc
+        if exc.scope == "channel":
             result.failed += outbox.fail_channel(self.store, self.chat.id, reason)
             result.errors.append(f"{self.chat.id}: {reason}: its alerts are kept as failed; "
                                  f"run `wirewatch redeliver {self.chat.id}` once it is fixed")  # fmt: skip
+        elif exc.scope == "token":
+            outbox.mark_error(self.store, table, ids, reason)
+            result.errors.append(f"{self.chat.id}: the token was refused ({reason}); the alerts stay in the outbox "
+                                 "until it works again")  # fmt: skip
         elif exc.scope == "message":
             outbox.mark_failed(self.store, table, ids, reason)
             result.failed += len(ids) if table == "deliveries" else 0

@@ -16,10 +16,10 @@ import asyncio
 import logging
 import sys
 import time
-from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.chat.commands import answer
+from bot.chat.link import Link
 from bot.config import Config
 from bot.matrix.render import reply_message
 from bot.store import Store
@@ -39,40 +39,55 @@ def _answer(config: Config, words: str, user: str, room_id: str, level: int) -> 
     return reply_message(answer(config, "matrix", words, user, (room_id,), user in admins or level >= ADMIN_LEVEL))
 
 
-@asynccontextmanager
-async def listening(config: Config):
-    """Sync in the background and answer commands until the block ends."""
-    settings = config.matrix
-    if settings is None:
-        yield None
-        return
-    from nio import InviteMemberEvent, RoomMessageText, SyncResponse
+_WARNED: set[str] = set()  # encrypted rooms already warned of (once, not at every reconnect)
 
+
+async def listen(config: Config, link: Link) -> None:
+    """One life of the Matrix listener for ``wirewatch run``: syncs and answers commands until the connection
+    fails (raises); bot/chat/supervise.py starts it again with backoff. Its own sync loop, not nio's
+    ``sync_forever``, which retries a refused token (401) at once, for ever (16,780 requests in 20 s)."""
     from bot.matrix.post import connect
 
+    assert config.matrix is not None
     store = Store.open(config.database_path)
     try:
-        web = await connect(settings, store)
+        web = await connect(config.matrix, store)
     finally:
         store.close()
-    rooms: dict[str, str] = {}  # room id -> configured target
-    from nio import RoomGetStateEventResponse
+    try:
+        await _serve(config, web, link)
+    finally:
+        await web.close()
 
+
+async def _serve(config: Config, web: Any, link: Link) -> None:
+    from nio import InviteMemberEvent, RoomGetStateEventResponse, RoomMessageText, SyncResponse
+
+    from bot.matrix.post import translate
+
+    settings = config.matrix
+    assert settings is not None
+    rooms: dict[str, str] = {}  # room id -> configured target
     for channel in config.channels:
         if channel.kind == "matrix":
-            joined = await web.join(channel.target)
+            joined = await _call(web.join(channel.target), translate, f"joining {channel.target}: ")
             if not hasattr(joined, "room_id"):
-                log.warning("matrix: cannot join %s: %s", channel.target, getattr(joined, "message", joined))
+                error = translate(joined, doing=f"joining {channel.target}: ")
+                if error.scope in ("token", "transient", "rate"):
+                    raise error
+                log.warning("matrix: cannot join %s: %s", channel.target, error)
                 continue
             rooms[joined.room_id] = channel.target
-            encrypted = await web.room_get_state_event(joined.room_id, "m.room.encryption")
-            if isinstance(encrypted, RoomGetStateEventResponse):  # said once, at start; status says it after
+            encrypted = await _call(web.room_get_state_event(joined.room_id, "m.room.encryption"), translate)
+            if isinstance(encrypted, RoomGetStateEventResponse) and channel.target not in _WARNED:
+                _WARNED.add(channel.target)  # said once, at start; status says it after
                 print(f"wirewatch: warning: matrix room {channel.target} is end-to-end encrypted, which wirewatch "
                       "does not support: its alerts will fail (see wirewatch status); use an unencrypted room",
                       file=sys.stderr, flush=True)  # fmt: skip
     started_ms = time.time() * 1000
-    first = await web.sync(timeout=0, full_state=True)
-    since = first.next_batch if isinstance(first, SyncResponse) else None
+    first = await _call(web.sync(timeout=0, full_state=True), translate, "syncing: ")
+    if not isinstance(first, SyncResponse):
+        raise translate(first, doing="syncing: ")
 
     known: dict[str, set[str]] = {}
 
@@ -118,11 +133,18 @@ async def listening(config: Config):
 
     web.add_event_callback(on_message, RoomMessageText)
     web.add_event_callback(on_invite, InviteMemberEvent)
-    task = asyncio.create_task(web.sync_forever(timeout=30000, since=since, full_state=False))
+    link.connected()
     print(f"wirewatch: Matrix commands ({PREFIX}) in {len(rooms)} room(s) as {settings.user_id}", flush=True)
+    while True:  # each sync waits up to 30 s for news; its events reach the callbacks above
+        response = await _call(web.sync(timeout=30000), translate, "syncing: ")
+        if not isinstance(response, SyncResponse):
+            raise translate(response, doing="syncing: ")
+        link.connected()
+
+
+async def _call(request, translate, doing: str = ""):
+    """A nio request; a transport failure (refused, DNS, timeout) as a DeliveryError, like an error response."""
     try:
-        yield lambda: not task.done()  # the sync loop runs: /healthz asks this
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await web.close()
+        return await request
+    except Exception as exc:
+        raise translate(exc=exc, doing=doing) from exc

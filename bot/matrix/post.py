@@ -9,10 +9,9 @@ End-to-end encrypted rooms are not supported: such a room fails its alerts with 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from bot.chat.protocol import Message
+from bot.chat.protocol import Message, transport_error
 from bot.errors import DeliveryError
 from bot.matrix import render
 from bot.store import sessions
@@ -62,9 +61,7 @@ async def connect(settings: Any, store: Any) -> Any:
 def translate(response: Any = None, exc: BaseException | None = None, doing: str = "") -> DeliveryError:
     """A nio error response (or a transport exception) as a DeliveryError with its scope."""
     if exc is not None:
-        if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-            return DeliveryError(f"{doing}timed out", "transient")
-        return DeliveryError(f"{doing}{type(exc).__name__}: {exc}".rstrip(": "), "transient")
+        return DeliveryError(f"{doing}{transport_error(exc)}", "transient")
     code = str(getattr(response, "status_code", "") or "")
     message = getattr(response, "message", "") or code
     status = getattr(getattr(response, "transport_response", None), "status", 0) or 0

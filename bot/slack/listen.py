@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import asynccontextmanager
+import time
 from typing import Any
 
 from bot.chat.commands import answer
+from bot.chat.link import Link
 from bot.config import Config
-from bot.errors import ConfigError, WirewatchError
+from bot.errors import ConfigError, DeliveryError
 from bot.slack import render
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,10 @@ COMMAND = "/wirewatch"
 # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client's token wins: it does.
 _bolt_log = log.getChild("bolt")
 _bolt_log.addFilter(lambda record: "will be unused" not in record.getMessage())
+# slack_sdk's Socket Mode client logs each failed reconnect with a traceback; the link says it in one line
+# instead (bot/chat/link.py), and --debug shows the client's own log.
+_socket_log = log.getChild("socket")
+_socket_log.addFilter(lambda record: logging.getLogger().isEnabledFor(logging.DEBUG))
 
 
 def _answer(config: Config, text: str, user: str, channel_id: str | None, channel_name: str | None) -> dict:
@@ -65,8 +70,19 @@ def build_app(config: Config, web: Any = None):
     return app
 
 
+def mode(config: Config) -> str | None:
+    """How commands reach the bot: "socket" (an app token), "http" (a signing secret, Bolt on ``slack.listen``),
+    or None: a bot token alone posts alerts, and commands are off."""
+    settings = config.slack
+    if settings is None:
+        return None
+    if settings.app_token is not None:
+        return "socket"
+    return "http" if settings.signing_secret is not None else None
+
+
 async def _check_token(web: Any) -> None:
-    """auth.test at start: a refused token stops `run` with one line; a passing failure only warns."""
+    """auth.test first: a refused token is said as such (the supervisor then tries again at its cap only)."""
     from bot.slack.post import translate
 
     try:
@@ -74,50 +90,71 @@ async def _check_token(web: Any) -> None:
     except Exception as exc:  # translated at the one edge, like every Slack call
         error = translate(exc)
         if error.scope == "token":
-            raise WirewatchError(f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN") from exc
-        log.warning("slack: auth.test failed (%s); going on, commands may fail until Slack answers", error)
+            raise DeliveryError(f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN", "token") from exc
+        raise DeliveryError(f"cannot reach Slack: {error}", error.scope, error.retry_after) from exc
 
 
-@asynccontextmanager
-async def listening(config: Config):
-    """The Slack listener for ``wirewatch run``: Socket Mode with an app token, else HTTP mode on ``listen``.
+SOCKET_LOST = 60.0  # seconds slack_sdk may take to bring a lost Socket Mode connection back before we start over
 
-    Yields a callable that says whether the listener is connected (for /healthz)."""
+
+async def listen(config: Config, link: Link) -> None:
+    """One life of the Slack listener for ``wirewatch run``, in Socket Mode or HTTP mode: returns or raises when
+    it is lost; bot/chat/supervise.py starts it again with backoff. The link says whether it is connected."""
     settings = config.slack
-    if settings is None:
-        yield None
-        return
+    assert settings is not None and mode(config) is not None
     app = build_app(config)
     await _check_token(app.client)
-    if settings.app_token is not None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    if mode(config) == "socket":
+        await _socket_mode(app, settings.app_token.get_secret_value(), link)
+    else:
+        await _http_mode(app, settings.listen, settings.host_port, link)
 
-        handler = AsyncSocketModeHandler(app, settings.app_token.get_secret_value(), web_client=app.client)
-        await handler.connect_async()
-        log.info("slack: connected in Socket Mode")
 
-        def up() -> bool:
-            session = getattr(handler.client, "current_session", None)
-            return session is not None and not session.closed
+async def _socket_mode(app: Any, app_token: str, link: Link) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from bot.slack.post import translate
+
+    try:  # a URL first, through our own call: slack_sdk's connect() retries every 5 s for ever, with tracebacks
+        await app.client.apps_connections_open(app_token=app_token)
+    except Exception as exc:
+        error = translate(exc)
+        raise DeliveryError(f"cannot open a Socket Mode connection: {error}", error.scope) from exc
+    handler = AsyncSocketModeHandler(app, app_token, web_client=app.client, logger=_socket_log)
+    try:
         try:
-            yield up
-        finally:
-            await handler.close_async()
-        return
-    if settings.signing_secret is None:
-        raise ConfigError(f"{config.path}: slack.signing_secret: HTTP mode (no slack.app_token) needs the signing "
-                          "secret, to check that requests come from Slack")  # fmt: skip
+            await asyncio.wait_for(handler.connect_async(), 30)
+        except TimeoutError:
+            raise DeliveryError("the Socket Mode connection did not open within 30 s", "transient") from None
+        log.info("slack: connected in Socket Mode")
+        lost: float | None = None
+        while True:  # slack_sdk brings a dropped connection back by itself; the link tells meanwhile
+            session = getattr(handler.client, "current_session", None)
+            if session is not None and not session.closed:
+                lost = None
+                link.connected()
+            else:
+                lost = lost or time.monotonic()
+                if time.monotonic() - lost > SOCKET_LOST:
+                    raise DeliveryError(f"the Socket Mode connection was lost for over {SOCKET_LOST:.0f} s")
+            await asyncio.sleep(1)
+    finally:
+        await handler.close_async()
+
+
+async def _http_mode(app: Any, listen_on: str, host_port: tuple[str, int], link: Link) -> None:
     from aiohttp import web as aioweb
 
     runner = aioweb.AppRunner(app.web_app(path="/slack/events"), access_log=None)
     await runner.setup()
-    host, port = settings.host_port
-    site = aioweb.TCPSite(runner, host, port)
-    await site.start()
-    log.info("slack: serving /slack/events on %s:%s", host, port)
-    print(f"wirewatch: Slack commands at http://{settings.listen}/slack/events", flush=True)
     try:
-        yield lambda: True  # serving: Slack connects to us
+        try:
+            await aioweb.TCPSite(runner, *host_port).start()
+        except OSError as exc:
+            raise DeliveryError(f"cannot listen on {listen_on} (slack.listen): {exc.strerror or exc}") from exc
+        log.info("slack: serving /slack/events on %s", listen_on)
+        print(f"wirewatch: Slack commands at http://{listen_on}/slack/events", flush=True)
+        link.connected()  # serving: Slack connects to us
+        await asyncio.Event().wait()
     finally:
         await runner.cleanup()

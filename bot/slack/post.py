@@ -7,12 +7,11 @@ ids), so a request that reached Slack before its answer was lost is never posted
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
 
-from bot.chat.protocol import Message
+from bot.chat.protocol import Message, transport_error
 from bot.errors import DeliveryError
 from bot.slack import render
 
@@ -54,9 +53,7 @@ def translate(exc: BaseException) -> DeliveryError:
         return DeliveryError(error, "message")
     if isinstance(exc, SlackRequestError):
         return DeliveryError(str(exc), "message")
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-        return DeliveryError("timed out", "transient")
-    return DeliveryError(f"{type(exc).__name__}: {exc}".rstrip(": "), "transient")
+    return DeliveryError(transport_error(exc), "transient")
 
 
 class SlackChannel:

@@ -266,10 +266,15 @@ def age(created: str | None) -> float:
     return max(0.0, (utcnow() - when).total_seconds()) if when else 0.0
 
 
-def counts(path: Path) -> dict[str, int]:
-    """Deliveries by status, on a connection of its own (the metrics' scrape runs beside the writer)."""
+def counts(path: Path) -> tuple[dict[str, int], str | None]:
+    """Deliveries by status, and when the oldest pending alert was raised; on a connection of its own (the
+    metrics' scrape runs beside the writer)."""
     db = sqlite3.connect(path, timeout=5)
     try:
-        return dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+        by_status = dict(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+        oldest = db.execute(
+            "SELECT min(a.created) FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.status = 'pending'"
+        ).fetchone()[0]
+        return by_status, oldest
     finally:
         db.close()
