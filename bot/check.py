@@ -11,11 +11,13 @@ from dataclasses import dataclass, field, fields
 
 from bot.config import Config
 from bot.console import clean, print_alerts, print_joined
+from bot.errors import WirewatchError
 from bot.fetch import FetchStats
 from bot.loopwatch import LoopWatch
 from bot.models import Alert, PollResult
 from bot.poll.pipeline import running
 from bot.store import Store, queries
+from bot.store.db import writable
 
 
 @dataclass(slots=True)
@@ -85,6 +87,10 @@ def run_check(config: Config, as_json: bool = False, with_stats: bool = False) -
 
 def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | None = None) -> list[PollResult]:
     store = Store.open(config.database_path)
+    unwritable = writable(config.database_path)
+    if unwritable:  # before polling, not after every source was read for nothing
+        store.close()
+        raise WirewatchError(f"{config.database_path}: the database cannot be written ({unwritable})")
     try:
         results = _with_progress(config, store, show=sys.stderr.isatty() and not as_json, stats=stats)
         alerts: list[Alert] = [alert for result in results for alert in result.alerts]

@@ -1,7 +1,9 @@
-"""wirewatch check | run | recent | search | validate | demo.
+"""wirewatch check | run | sources | recent | search | story | status | redeliver | reload | validate | explain | demo.
 
 Thin: parse arguments, call the pipeline or the query layer, render. Heavy modules are imported inside
-the commands so that ``wirewatch --help`` and ``wirewatch recent`` start fast.
+the commands so that ``wirewatch --help`` and ``wirewatch recent`` start fast. Whatever goes wrong, a user
+sees one line: a config error (exit 2), a runtime one (exit 1), or a bug, said as such with the way to its
+traceback (``--debug``).
 """
 
 from __future__ import annotations
@@ -16,58 +18,101 @@ from bot.errors import ConfigError, WirewatchError
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
+# Each command: what it does (its --help's first line) and an example.
+COMMANDS = {
+    "check": ("poll every source once, store what is new, deliver and print new alerts, exit",
+              "wirewatch check --config config/wirewatch.yaml\n  wirewatch check --source 'Enab Baladi' -v"),
+    "run": ("the long-running service: every source on its schedule, chat listeners and senders",
+            "wirewatch run --metrics 127.0.0.1:9464"),
+    "sources": ("each source's last success, last error, interval and next poll",
+                "wirewatch sources\n  wirewatch sources --json"),
+    "recent": ("the latest alerted stories", "wirewatch recent --keyword 'Deir ez-Zor' --limit 5"),
+    "search": ("full-text search over every stored article, newest first",
+               "wirewatch search 'Deir ez-Zor'\n  wirewatch search '\"al-Bukamal\" AND drone'"),
+    "story": ("one story: its keyword groups and every outlet that ran it", "wirewatch story 12 --json"),
+    "status": ("the outbox per chat channel: pending, sent, failed, muted", "wirewatch status"),
+    "redeliver": ("send a channel's failed alerts again, now", "wirewatch redeliver slack:#syria-alerts"),
+    "reload": ("make the running `wirewatch run` re-read its config (SIGHUP)", "wirewatch reload"),
+    "validate": ("check the config file and say what it sets up", "wirewatch validate --config my.yaml"),
+    "explain": ("which keyword groups match a text or a URL, and why",
+                "wirewatch explain 'Clashes near Dayr al-Zawr'\n  wirewatch explain https://example.org/news/123"),
+    "demo": ("serve bundled sample sites on loopback and run a real cycle on them", "wirewatch demo"),
+}  # fmt: skip
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wirewatch",
         description="Watch news websites for keywords in every spelling; alert Slack, Matrix or the console.",
+        epilog="`wirewatch COMMAND --help` says more of each. --config, -v and --debug go before or after COMMAND.",
     )
     parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
+    _common_options(parser, None)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", "-c", metavar="PATH", default=None,
-                        help="config file (default: config/wirewatch.yaml)")  # fmt: skip
-    common.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
+    _common_options(common, argparse.SUPPRESS)  # after the command: overrides what came before, if given
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    check = sub.add_parser("check", parents=[common], help="poll every source once, store and alert, exit")
+    def command(name: str, parents=(common,)) -> argparse.ArgumentParser:
+        summary, example = COMMANDS[name]
+        return sub.add_parser(name, parents=list(parents), help=summary, description=summary[0].upper() + summary[1:]
+                              + ".", epilog=f"example:\n  {example}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+
+    check = command("check")
     check.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
     check.add_argument("--stats", action="store_true",
                        help="print the cycle's figures (requests, 304s, bytes, loop stalls) on stderr")  # fmt: skip
-    run = sub.add_parser("run", parents=[common], help="the long-running service (scheduler + chat listeners)")
+    check.add_argument("--source", "-s", metavar="NAME", action="append",
+                       help="poll only this source (by its name; may be given more than once)")  # fmt: skip
+    run = command("run")
     run.add_argument(
         "--database", metavar="PATH", help="the SQLite file, instead of the config's (containers: a volume)"
     )
     run.add_argument(
         "--metrics", metavar="HOST:PORT", help="serve /healthz and /metrics here (overrides metrics.listen)"
     )
-    recent = sub.add_parser("recent", parents=[common], help="the latest alerts")
+    sources = command("sources")
+    sources.add_argument("--json", action="store_true", help="one JSON object per source")
+    recent = command("recent")
     recent.add_argument("--keyword", "-k", metavar="K", help="only alerts of this keyword group")
     recent.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
     recent.add_argument("--json", action="store_true", help="one JSON object per story")
     recent.add_argument("--articles", action="store_true", help="list every copy of each story")
-    search = sub.add_parser("search", parents=[common], help="full-text search over every stored article, newest first")
+    search = command("search")
     search.add_argument("query", metavar="QUERY", help='words, "a phrase", AND / OR / NOT, prefix*')
     search.add_argument("--limit", "-n", type=_positive, default=20, metavar="N", help="how many (default 20)")
     search.add_argument("--json", action="store_true", help="one JSON object per story")
     search.add_argument("--articles", action="store_true", help="list every copy of each story")
-    story = sub.add_parser("story", parents=[common], help="one story: its keywords and every outlet that ran it")
+    story = command("story")
     story.add_argument("story_id", metavar="ID", type=_positive, help="the story number (from recent or search)")
     story.add_argument("--json", action="store_true", help="the story as one JSON object")
-    sub.add_parser("reload", parents=[common], help="make the running `wirewatch run` re-read its config (SIGHUP)")
-    status = sub.add_parser("status", parents=[common], help="the outbox per chat channel: pending, sent, failed")
+    command("reload")
+    status = command("status")
     status.add_argument("--json", action="store_true", help="one JSON object per channel")
-    redeliver = sub.add_parser("redeliver", parents=[common], help="send a channel's failed alerts again, now")
+    redeliver = command("redeliver")
     redeliver.add_argument(
         "channel", metavar="CHANNEL", help="as `status` names it (slack:#alerts) or its target (#alerts)"
     )
-    sub.add_parser("validate", parents=[common], help="check the config file and say what it sets up")
-    explain = sub.add_parser("explain", parents=[common], help="which keyword groups match a text or a URL, and why")
+    command("validate")
+    explain = command("explain")
     explain.add_argument("target", metavar="TEXT_OR_URL", help="text to test, or an article URL to fetch and extract")
     explain.add_argument("--json", action="store_true", help="one JSON object per keyword group")
-    demo = sub.add_parser("demo", help="serve bundled sample sites on loopback and run a real cycle on them")
+    demo = command("demo", parents=())
     demo.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
-    demo.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr")
+    demo.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                      help="log what each source did")  # fmt: skip
+    demo.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="log everything, tracebacks too")
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, default) -> None:
+    """--config, -v and --debug: on the main parser (before the command) and on each command (after it)."""
+    parser.add_argument("--config", "-c", metavar="PATH", default=default,
+                        help="config file (default: config/wirewatch.yaml)")  # fmt: skip
+    flag = {} if default is None else {"default": default}
+    parser.add_argument("--verbose", "-v", action="store_true", help="log what each source did", **flag)
+    parser.add_argument("--debug", action="store_true", help="log everything, and tracebacks of internal errors",
+                        **flag)  # fmt: skip
 
 
 def _positive(value: str) -> int:
@@ -82,10 +127,12 @@ def _positive(value: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines would log URLs with tokens
-    command = {"check": _check, "run": _run, "recent": _recent, "search": _search,
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "aiohttp", "apscheduler", "nio", "slack_sdk", "slack_bolt"):
+        if not args.debug:  # request lines would log URLs with tokens; -v is about what each source did
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    command = {"check": _check, "run": _run, "sources": _sources, "recent": _recent, "search": _search,
                "validate": _validate, "demo": _demo, "explain": _explain, "story": _story, "status": _status,
                "redeliver": _redeliver, "reload": _reload}[args.command]  # fmt: skip
     try:
@@ -99,19 +146,60 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wirewatch: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, and the way to its traceback
+        if args.debug:
+            logging.getLogger("bot").exception("internal error")
+        where = "" if args.debug else " (run it again with --debug for the traceback)"
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"wirewatch {args.command}: internal error: {type(exc).__name__}: {text}{where}", file=sys.stderr)
+        return EXIT_ERROR
 
 
-def _config(args):
+def _config(args, secrets: bool = True):
+    """The whole config; ``secrets=False`` for a command that talks to no chat: an unset chat secret is fine."""
     from bot import config
 
-    return config.load(args.config)
+    return config.load(args.config, secrets=secrets)
 
 
 def _check(args) -> int:
     from bot.check import run_check
 
     cfg = _config(args)
+    if args.source:
+        cfg = cfg.model_copy(update={"sources": [_source(cfg, name) for name in dict.fromkeys(args.source)]})
     return run_check(cfg, as_json=args.json, with_stats=args.stats)
+
+
+def _source(cfg, name: str):
+    """The configured source named ``name`` (case aside), or one line naming the closest ones."""
+    import difflib
+
+    found = next((s for s in cfg.sources if s.name.casefold() == name.casefold()), None)
+    if found is None:
+        names = [s.name for s in cfg.sources]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(map(repr, close))}?" if close else f"sources: {', '.join(names[:20])}"
+        raise WirewatchError(f"no source named {name!r} in {cfg.path}; {hint}")
+    return found
+
+
+def _sources(args) -> int:
+    """Each source as ``/wirewatch sources`` shows it, from the database: no chat secret needed."""
+    from bot.chat.commands import source_rows
+    from bot.console import print_rows
+
+    cfg = _config(args, secrets=False)
+    store = _open_store(cfg)
+    try:
+        rows = source_rows(cfg, store)
+    finally:
+        store.close()
+    columns = [("name", "Source"), ("type", "Type"), ("every", "Interval"), ("last_ok", "Last success"),
+               ("last_error", "Last error"), ("errors", "Failures in a row"), ("articles", "Articles"),
+               ("next_poll", "Next poll"), ("url", "URL")]  # fmt: skip
+    print_rows(rows, columns, as_json=args.json)
+    return EXIT_OK
 
 
 def _run(args) -> int:
@@ -205,7 +293,7 @@ def _reload(args) -> int:
 
     from bot.service import pid_file
 
-    cfg = _config(args)  # a bad file stops here, with its one line, and the service is not disturbed
+    cfg = _config(args, secrets=False)  # a bad file stops here, with its one line; the service is not disturbed
     path = pid_file(cfg)
     try:
         pid = int(path.read_text().strip())
@@ -222,7 +310,7 @@ def _status(args) -> int:
     from bot.console import print_rows
     from bot.store import Store, outbox
 
-    cfg = _config(args)
+    cfg = _config(args, secrets=False)
     store = Store.open(cfg.database_path)
     try:
         rows = [asdict(state) for state in outbox.states(store, [c.id for c in cfg.channels])]
@@ -260,7 +348,7 @@ def _redeliver(args) -> int:
 
 
 def _validate(args) -> int:
-    cfg = _config(args)
+    cfg = _config(args, secrets=False)
     feeds = sum(1 for s in cfg.sources if s.type == "feed")
     channels = sum(1 for s in cfg.sources if s.type == "telegram")
     kinds = f"{feeds} feeds, {len(cfg.sources) - feeds - channels} pages" + (
@@ -271,13 +359,15 @@ def _validate(args) -> int:
         f"{len(cfg.keywords)} keyword groups, {len(cfg.channels) or 'no'} chat channels"
         f"{'' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
     )
+    for unset in cfg.unset:  # fine for validate; `check` and `run` will need them
+        print(f"note: {unset.key} (line {unset.line}): ${{{unset.name}}} is not set here; check and run need it")
     return EXIT_OK
 
 
 def _explain(args) -> int:
     from bot.explain import explain
 
-    return explain(_config(args), args.target, as_json=args.json)
+    return explain(_config(args, secrets=False), args.target, as_json=args.json)
 
 
 def _demo(args) -> int:

@@ -15,17 +15,19 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from bot.configfile import DEFAULT_DATABASE, database_path, dotted, read
+from bot.configfile import DEFAULT_DATABASE, PLACEHOLDER, Unset, database_path, dotted, read
 from bot.errors import ConfigError
 
 AUTO_WORKERS_FROM = 20  # sources: below this, reading inline is faster than starting worker processes
@@ -73,9 +75,46 @@ def parse_size(value: Any) -> int:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+SHORTEST, LONGEST = 1.0, 365 * 86400.0  # the bounds of a poll interval
+
+
+def parse_interval(value: Any) -> float:
+    """A poll interval: a duration from 1 s to 365 days (a longer one is a typo, and overflows the clock)."""
+    seconds = parse_duration(value)
+    if not SHORTEST <= seconds <= LONGEST:
+        raise ValueError(f'"{value}" is not an interval from 1s to 365d')
+    return seconds
+
+
+Interval = Annotated[float, BeforeValidator(parse_interval)]
 Pause = Annotated[float, BeforeValidator(lambda value: parse_duration(value, zero=True))]  # 0 turns it off
 Size = Annotated[int, BeforeValidator(parse_size)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _term(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if not any(char.isalnum() for char in value):
+        raise ValueError(f'"{value}" has no letter or digit, so it can never match')
+    return value
+
+
+Term = Annotated[str, AfterValidator(_term)]
+
+
+def _secret(value: SecretStr | None, prefix: str = "", kind: str = "") -> SecretStr | None:
+    """A token or password from the environment: not empty, and in the form its service gives (never shown)."""
+    if value is None:
+        return None
+    secret = value.get_secret_value()
+    if PLACEHOLDER.match(secret):  # unset, and not needed by this command (bot.configfile.Unset)
+        return value
+    if not secret.strip():
+        raise ValueError("is empty (is the environment variable behind it set to nothing?)")
+    if prefix and not secret.startswith(prefix):
+        raise ValueError(f"is not a Slack {kind} (those start with {prefix})")
+    return value
 
 
 class _Model(BaseModel):
@@ -95,7 +134,7 @@ class Source(_Model):
     type: Literal["feed", "page", "telegram"] = "feed"
     links: str | None = None
     pages: int | None = Field(None, ge=1, le=100)  # telegram: preview pages one poll reads at most (default 5)
-    every: Duration | None = None
+    every: Interval | None = None
     max_age: Duration | None = None
     articles: Literal["auto", "always", "never"] = "auto"
     proxy: str | None = None
@@ -136,10 +175,10 @@ class Source(_Model):
 
 class Keyword(_Model):
     name: NonEmpty
-    terms: list[NonEmpty] = Field(min_length=1)
+    terms: list[Term] = Field(min_length=1)
     exact: bool = False
-    require: list[NonEmpty] = []
-    exclude: list[NonEmpty] = []
+    require: list[Term] = []
+    exclude: list[Term] = []
 
 
 class Channel(_Model):
@@ -193,6 +232,16 @@ class SlackConfig(_Model):
 
     _check_url = field_validator("api_url")(classmethod(lambda cls, v: _http_url(v)))
     _check_listen = field_validator("listen")(classmethod(lambda cls, v: _listen(v)))
+    _check_bot = field_validator("bot_token")(classmethod(lambda cls, v: _secret(v, "xoxb-", "bot token")))
+    _check_app = field_validator("app_token")(classmethod(lambda cls, v: _secret(v, "xapp-", "app-level token")))
+    _check_secret = field_validator("signing_secret")(classmethod(lambda cls, v: _secret(v)))
+
+    @model_validator(mode="after")
+    def _http_mode(self) -> SlackConfig:
+        if "listen" in self.model_fields_set and self.app_token is None and self.signing_secret is None:
+            why = "to check that requests come from Slack (without either, alerts are posted and commands are off)"
+            raise _KeyedError(("listen",), f"HTTP mode needs slack.signing_secret too, {why}")
+        return self
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -219,6 +268,7 @@ class MatrixConfig(_Model):
     invites_from: list[str] = []  # user ids or homeserver names whose invites the bot accepts
 
     _check_url = field_validator("homeserver")(classmethod(lambda cls, v: _http_url(v)))
+    _check_secrets = field_validator("access_token", "password")(classmethod(lambda cls, v: _secret(v)))
 
     @model_validator(mode="after")
     def _one_secret(self) -> MatrixConfig:
@@ -231,7 +281,7 @@ class Config(_Model):
     database: Path = DEFAULT_DATABASE
     sources: list[Source] = Field(min_length=1)
     keywords: list[Keyword] = Field(min_length=1)
-    every: Duration = 600.0
+    every: Interval = 600.0
     max_age: Duration = 7 * 86400.0
     keep: Duration = 180 * 86400.0  # `run` prunes articles (and their alerts) first seen longer ago, daily
     channels: list[Channel] = []
@@ -253,6 +303,12 @@ class Config(_Model):
 
     # set by load(): where the file is, so that relative paths resolve against it
     path: Path | None = Field(None, exclude=True)
+    _unset: list[Unset] = PrivateAttr(default_factory=list)
+
+    @property
+    def unset(self) -> list[Unset]:
+        """The chat secrets that were not set when a command that needs none loaded the file."""
+        return self._unset
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -264,10 +320,12 @@ class Config(_Model):
                 if name not in groups:
                     raise _KeyedError(("channels", i, "keywords", j), f'"{name}" is not a keyword group name')
             if getattr(self, channel.kind) is None:
-                raise _KeyedError((channel.kind,), f"this section is needed: channels[{i}] is a {channel.kind} channel")
+                raise _KeyedError(("channels", i, channel.kind), f"a {channel.kind} channel needs the top-level "
+                                  f"{channel.kind}: section ({_NEEDS[channel.kind]})")  # fmt: skip
         admin = self.alerts_admin_channel
         if admin is not None and getattr(self, admin.kind) is None:
-            raise _KeyedError((admin.kind,), f"this section is needed: alerts_admin_channel is a {admin.kind} channel")
+            raise _KeyedError(("alerts_admin_channel", admin.kind), f"a {admin.kind} channel needs the top-level "
+                              f"{admin.kind}: section ({_NEEDS[admin.kind]})")  # fmt: skip
         return self
 
     def source(self, name: str) -> Source:
@@ -305,6 +363,7 @@ class Config(_Model):
         return database_path(self.path, self.database)
 
 
+_NEEDS = {"slack": "bot_token", "matrix": "homeserver, user_id, access_token"}
 _NUMBER_BRANCH = "constrained-int"  # pydantic's name for the number in ``Annotated[int, Field(...)] | Literal``
 
 
@@ -327,14 +386,23 @@ def _unique(values: list[str], section: str, key: str) -> None:
 # --------------------------------------------------------------------------------------------- loading
 
 
-def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Config:
-    """Read, substitute ``${VAR}`` and validate; every failure is a one-line ConfigError."""
-    path, data, lines = read(path, environ)
+CHAT_SECTIONS = ("slack", "matrix")  # the secrets only the commands that talk to a chat need
+
+
+def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None,
+         secrets: bool = True) -> Config:  # fmt: skip
+    """Read, substitute ``${VAR}`` and validate; every failure is a one-line ConfigError. ``secrets=False``: for
+    the commands that never talk to a chat (validate, status, explain, reload), a ${VAR} of a chat section that is
+    not set is no error; ``Config.unset`` says which."""
+    unset: list[Unset] | None = None if secrets else []
+    path, data, lines = read(path, environ, unset, optional=lambda key: key in CHAT_SECTIONS)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path, lines)) from None
-    return config.model_copy(update={"path": path})
+    config = config.model_copy(update={"path": path})
+    config._unset = unset or []
+    return config
 
 
 def _describe(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> str:
@@ -366,7 +434,7 @@ def _message(error: dict, loc: tuple) -> str:
         return "is required but missing"
     if kind == "literal_error":
         return f'"{value}" is not one of: {error["ctx"]["expected"]}'
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         return "must not be empty"
     message = error["msg"]
     message = message.removeprefix("Value error, ")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ DEFAULT_DATABASE = Path("data/wirewatch.db")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 1,000 sources load 10x faster
 _SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used (ints, bools, floats, strings)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")  # a whole value left unset (``Unset``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,8 @@ class Basics:
 
 def basics(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Basics:
     """The database path and keyword group names, with the same resolution and errors as ``load``, the rest of
-    the file unchecked (``wirewatch validate`` checks it)."""
-    path, data, lines = read(path, environ)
+    the file unchecked (``wirewatch validate`` checks it), and its ${VAR}s too: a query needs no chat secret."""
+    path, data, lines = read(path, environ, unset=[], optional=lambda key: key not in ("database", "keywords"))
     database = data.get("database", str(DEFAULT_DATABASE))
     if not isinstance(database, str) or not database.strip():
         raise ConfigError(f"{path}: database: must be a file path (line {lines.get(('database',), 1)})")
@@ -55,11 +57,23 @@ def database_path(config_path: Path | None, database: Path) -> Path:
     return config_path.parent / database
 
 
+@dataclass(frozen=True, slots=True)
+class Unset:
+    """A ${VAR} left as it is, for a command that does not need it (``read(..., unset=[...])``)."""
+
+    key: str  # dotted, as the user writes it
+    name: str
+    line: int
+
+
 def read(
-    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | os._Environ[str] | None = None
-) -> tuple[Path, dict, dict[tuple, int]]:
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | os._Environ[str] | None = None,
+    unset: list[Unset] | None = None, optional: Callable[[str], bool] = lambda key: False,
+) -> tuple[Path, dict, dict[tuple, int]]:  # fmt: skip
     """The config file's path (DEFAULT_PATH if none), its top-level mapping and each key path's line, ${VAR}
-    from ``environ`` (the process's if none); every failure is a one-line ConfigError."""
+    from ``environ`` (the process's if none); every failure is a one-line ConfigError. With ``unset`` (a list),
+    a variable that is not set under a top-level key that ``optional`` accepts is no failure: the text stays
+    ``${VAR}`` and the list says where."""
     path = Path(path) if path is not None else DEFAULT_PATH
     environ = os.environ if environ is None else environ
     try:
@@ -68,10 +82,13 @@ def read(
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from exc
-    return (path, *parse(text, path, environ))
+    return (path, *parse(text, path, environ, unset, optional))
 
 
-def parse(text: str, path: Path, environ: dict[str, str] | os._Environ[str]) -> tuple[dict, dict[tuple, int]]:
+def parse(
+    text: str, path: Path, environ: dict[str, str] | os._Environ[str], unset: list[Unset] | None = None,
+    optional: Callable[[str], bool] = lambda key: False,
+) -> tuple[dict, dict[tuple, int]]:  # fmt: skip
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
@@ -82,13 +99,14 @@ def parse(text: str, path: Path, environ: dict[str, str] | os._Environ[str]) -> 
     if node is None:
         raise ConfigError(f"{path}: the file is empty")
     lines: dict[tuple, int] = {}
-    data = _to_python(node, (), lines, path, environ)
+    tolerated = (unset, optional) if unset is not None else None
+    data = _to_python(node, (), lines, path, environ, tolerated)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping (database:, sources:, keywords: ...)")
     return data, lines
 
 
-def _to_python(node: yaml.Node, loc: tuple, lines: dict, path: Path, environ) -> Any:
+def _to_python(node: yaml.Node, loc: tuple, lines: dict, path: Path, environ, tolerated) -> Any:
     """Build plain data from the YAML node tree, remembering each key path's line and expanding ${VAR}."""
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -103,20 +121,23 @@ def _to_python(node: yaml.Node, loc: tuple, lines: dict, path: Path, environ) ->
                 raise ConfigError(
                     f"{path}: {dotted((*loc, key))}: key appears twice (line {key_node.start_mark.line + 1})"
                 )
-            result[key] = _to_python(value_node, (*loc, key), lines, path, environ)
+            result[key] = _to_python(value_node, (*loc, key), lines, path, environ, tolerated)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*loc, i), lines, path, environ) for i, item in enumerate(node.value)]
+        return [_to_python(item, (*loc, i), lines, path, environ, tolerated) for i, item in enumerate(node.value)]
     value = _SCALARS.construct_object(node)
     if isinstance(value, str):
-        value = _expand(value, loc, path, environ, lines[loc])
+        value = _expand(value, loc, path, environ, lines[loc], tolerated)
     return value
 
 
-def _expand(value: str, loc: tuple, path: Path, environ, line: int) -> str:
+def _expand(value: str, loc: tuple, path: Path, environ, line: int, tolerated) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in environ:
+            if tolerated is not None and loc and tolerated[1](str(loc[0])):
+                tolerated[0].append(Unset(dotted(loc), name, line))
+                return match.group(0)
             raise ConfigError(f"{path}: {dotted(loc)}: environment variable {name} is not set (line {line})")
         return environ[name]
 

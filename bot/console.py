@@ -125,7 +125,7 @@ def print_rows(rows: Iterable[dict], columns: list[tuple[str, str]], out: TextIO
 
         table = Table()
         for _, header in columns:
-            table.add_column(header)
+            table.add_column(header, overflow="fold")  # a long URL wraps, whole, instead of being cut
         for row in rows:
             table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
         Console(file=out).print(table)

@@ -134,3 +134,21 @@ class PollResult:
     seconds: float = 0.0
     retry_after: float | None = None  # the site asked to be left alone this long (429/503 Retry-After)
     newest_message: int | None = None  # a Telegram channel: the newest message id read, saved after its articles
+    status: int | None = None  # the source's HTTP status
+    size: int = 0  # bytes of the source's response
+    requests: int = 0  # made for this poll: the source, its article pages, a channel's older pages
+    matched: int = 0  # new or changed articles in which a keyword group matched
+
+    def summary(self) -> str:
+        """What the poll did, in one line (``-v``)."""
+        if self.error:
+            done = f"failed: {self.error}"
+        elif self.not_modified:
+            done = "not modified (304)"
+        else:
+            done = (f"HTTP {self.status}, {self.size / 1000:.0f} KB, {self.entries} entries, {self.new_articles} new"
+                    f"{f', {self.updated} changed' if self.updated else ''}, {self.matched} matching, "
+                    f"{len(self.alerts)} alert{'s' if len(self.alerts) != 1 else ''}")  # fmt: skip
+        return (
+            f"{self.source}: {done}; {self.requests} request{'s' if self.requests != 1 else ''}, {self.seconds:.2f} s"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -60,7 +61,7 @@ def test_demo_sites_are_packaged():
 def test_python_m_bot_and_help_list_every_command():
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0
-    for command in ("check", "run", "recent", "search", "validate", "demo", "explain"):
+    for command in ("check", "run", "sources", "recent", "search", "validate", "demo", "explain"):
         assert command in result.stdout
 
 
@@ -68,8 +69,9 @@ def test_readme_documents_every_command_and_config_key():
     """README.md is the front door (every command, at most 250 lines); docs/configuration.md has every key."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(readme.splitlines()) <= 250, "README.md is the front door: the manual goes to docs/"
-    commands = ("check", "run", "recent", "search", "story", "status", "redeliver", "reload", "validate", "explain",
-                "demo")  # fmt: skip
+    from bot.cli import COMMANDS
+
+    commands = tuple(COMMANDS)
     for command in commands:
         assert f"`{command}`" in readme, f"README.md does not name `{command}`"
     reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -213,3 +215,42 @@ def test_query_commands_need_only_the_database_from_the_config(write_config, cli
     monkeypatch.delenv("WW_DB")
     code, _, err = cli("search", "--config", config, "x")
     assert code == 2 and "environment variable WW_DB is not set" in err
+
+
+def test_sources_check_one_source_and_verbose(sites, write_config, cli, caplog):
+    """`sources` shows each source's state; `check --source` polls that one alone; -v says what it did."""
+    import logging
+
+    config = write_config([{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml")},
+                           {"name": "Broken", "url": sites.url("/broken/500.xml"), "every": "2h"}])  # fmt: skip
+    code, out, err = cli("sources", "--config", config, "--json")
+    assert code == 0, err
+    before = {row["name"]: row for row in map(json.loads, out.splitlines())}
+    assert before["Broken"]["every"] == "2h" and before["Euphrates"]["last_ok"] is None
+    with caplog.at_level(logging.INFO, logger="bot"):
+        code, out, err = cli("check", "--config", config, "--source", "euphrates", "-v", "--json")
+    assert code == 0 and len(out.splitlines()) >= 1, err
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Euphrates: HTTP 200")]
+    assert said and "entries" in said[0] and "matching" in said[0] and "requests" in said[0], caplog.text
+    assert not any(r.getMessage().startswith("Broken") for r in caplog.records)  # not polled
+    code, out, _ = cli("sources", "--config", config, "--json")
+    after = {row["name"]: row for row in map(json.loads, out.splitlines())}
+    assert after["Euphrates"]["last_ok"] and after["Euphrates"]["next_poll"] and after["Broken"]["last_ok"] is None
+    code, _, err = cli("check", "--config", config, "--source", "Euphrate")
+    assert code == 1 and "no source named 'Euphrate'" in err and "did you mean 'Euphrates'?" in err
+
+
+def test_check_on_a_database_it_cannot_write_stops_before_polling(sites, write_config, cli, tmp_path):
+    config = write_config([{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml")}])
+    assert cli("check", "--config", config)[0] == 0
+    database = tmp_path / "wirewatch.db"
+    hits = sites.hits["/euphrates/feed.xml"]
+    holder = sqlite3.connect(database, isolation_level=None, timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")  # another writer holds it (a read-only file or folder reads the same)
+    try:
+        code, out, err = cli("check", "--config", config)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "the database cannot be written" in err and sites.hits["/euphrates/feed.xml"] == hits

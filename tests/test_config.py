@@ -114,3 +114,33 @@ def test_example_config_is_valid_without_environment(cli):
     cfg = config.load(example, environ={})
     assert len(cfg.sources) >= 8
     assert {k.name for k in cfg.keywords} >= {"Deir ez-Zor", "Nujaba", "Hezbollah"}
+
+
+def test_chat_secrets_are_needed_only_by_the_commands_that_talk_to_a_chat(tmp_path, cli, monkeypatch, sites):
+    """An unset ${VAR} of a chat section: validate, status, recent, search, explain and sources run (validate
+    says which secret check and run will need); check and run refuse with one line."""
+    monkeypatch.delenv("WW_TEST_UNSET", raising=False)
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text(yaml.safe_dump({
+        "database": "ww.db", "sources": [{"name": "A", "url": sites.url("/euphrates/feed.xml")}],
+        "keywords": [{"name": "K", "terms": ["Deir ez-Zor"]}], "channels": [{"slack": "#a"}],
+        "slack": {"bot_token": "${WW_TEST_UNSET}", "app_token": "${WW_TEST_UNSET}"},
+    }), encoding="utf-8")  # fmt: skip
+    code, out, err = cli("validate", "--config", path)
+    assert code == 0 and "OK" in out, err
+    assert "note: slack.bot_token (line" in out and "${WW_TEST_UNSET} is not set here; check and run need it" in out
+    for command in (["recent"], ["search", "Deir"], ["status"], ["sources"], ["explain", "Deir ez-Zor"]):
+        code, _, err = cli(*command, "--config", path)
+        assert code == 0, (command, err)
+    for command in ("check", "run"):
+        code, out, err = cli(command, "--config", path)
+        assert code == 2 and out == "" and err.count("\n") == 1, (command, err)
+        assert "environment variable WW_TEST_UNSET is not set" in err and "slack." in err
+
+
+def test_config_before_or_after_the_command(tmp_path, cli):
+    path = tmp_path / "w.yaml"
+    path.write_text(VALID, encoding="utf-8")
+    for args in (["--config", path, "validate"], ["validate", "--config", path], ["-c", path, "validate", "-v"]):
+        code, out, err = cli(*args)
+        assert code == 0 and f"{path}: OK" in out, (args, err)

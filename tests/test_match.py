@@ -110,6 +110,6 @@ def test_matches_carry_spans_in_text_order_across_groups():
 
 
 def test_hostile_text_is_only_text():
-    m = Matcher([Keyword(name="H", terms=["Hezbollah", "(.*)+$"])])
+    m = Matcher([Keyword(name="H", terms=["Hezbollah", "(z.*)+$"])])
     text = "<!channel> @room Hezbollah ((((((((((((((((((((((((((((a" + "a" * 5000
     assert [x.found for x in m.match(text)] == ["Hezbollah"]

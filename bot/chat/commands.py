@@ -148,7 +148,10 @@ def _story(args: str, request: Request, config: Config, store: Store) -> Reply:
     return Reply("story", f"Story {row['story']}", [row])
 
 
-def _sources(args: str, request: Request, config: Config, store: Store) -> Reply:
+def source_rows(config: Config, store: Store) -> list[dict]:
+    """Each configured source's state: last success, last error, failures in a row, articles, its interval and
+    when it is polled next (after its backoff, if it fails); what ``/wirewatch sources`` and ``wirewatch
+    sources`` show."""
     states = {s.name: s for s in store.sources()}
     rows = []
     for source in config.sources:
@@ -157,10 +160,25 @@ def _sources(args: str, request: Request, config: Config, store: Store) -> Reply
         if state and state.last_poll:
             delay = backoff(config.interval(source), state.errors)
             next_poll = (from_iso(state.last_poll) + timedelta(seconds=delay)).isoformat(timespec="seconds")
-        rows.append({"name": source.name, "type": source.type, "last_ok": state.last_ok if state else None,
+        rows.append({"name": source.name, "type": source.type, "url": source.url,
+                     "every": _duration(config.interval(source)), "last_ok": state.last_ok if state else None,
                      "last_error": state.last_error if state and state.errors else None,
                      "errors": state.errors if state else 0, "articles": state.articles if state else 0,
                      "next_poll": next_poll})  # fmt: skip
+    return rows
+
+
+def _duration(seconds: float) -> str:
+    """10m, 2h, 1d12h: an interval as the config writes it."""
+    out, left = "", int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size:
+            out, left = out + f"{left // size}{unit}", left % size
+    return out or "0s"
+
+
+def _sources(args: str, request: Request, config: Config, store: Store) -> Reply:
+    rows = source_rows(config, store)
     failing = [s for s in outbox.states(store, [c.id for c in config.channels]) if s.failed]
     text = "\n".join(f"{s.channel}: {s.failed} alerts failed: {s.last_error} (wirewatch redeliver {s.channel})"
                      for s in failing)  # fmt: skip

@@ -27,6 +27,7 @@ class Listed:
     newest_message: int | None = None
     retry_after: float | None = None
     complete: bool = True  # False: keep no validators, so that the response is read whole again next poll
+    requests: int = 0  # made besides the source's own (a channel's older pages)
 
 
 @dataclass(slots=True)
@@ -59,13 +60,17 @@ async def channel(source: Source, response: Response, reader: Reader) -> Listed:
     if not first.is_channel:
         raise ExtractError(telegram.not_public(source.url, response.url))
 
+    pages = 0
+
     async def older(url: str):
+        nonlocal pages
+        pages += 1
         reply = await reader.get(url, proxy=source.proxy, accept=telegram.ACCEPT)
         return await reader.call(read_channel_page, reply.content, reply.charset, reply.url)
 
     walked = await telegram.walk(first, reader.newest_message, reader.oldest_wanted, source.pages or telegram.PAGES,
                                  older)  # fmt: skip
-    return Listed(walked.entries, walked.warnings, walked.newest, walked.retry_after, walked.complete)
+    return Listed(walked.entries, walked.warnings, walked.newest, walked.retry_after, walked.complete, pages)
 
 
 KINDS: dict[str, Callable[[Source, Response, Reader], Awaitable[Listed]]] = {

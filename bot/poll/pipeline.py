@@ -98,7 +98,7 @@ class Pipeline:
         await self.writer.flush()
 
     async def poll(self, source: Source) -> PollResult:
-        result = PollResult(source=source.name, url=source.url)
+        result = PollResult(source=source.name, url=source.url, requests=1)
         async with self._sources:
             started = asyncio.get_running_loop().time()
             try:
@@ -113,6 +113,7 @@ class Pipeline:
                 result.error, result.error_kind = f"internal error: {type(exc).__name__}: {exc}", "other"
             result.seconds = asyncio.get_running_loop().time() - started
         await self.writer.record(source, result)
+        log.info("%s", result.summary())
         return result
 
     async def _poll(self, source: Source, result: PollResult) -> None:
@@ -121,6 +122,7 @@ class Pipeline:
             source.url, etag=etag, last_modified=last_modified, proxy=source.proxy,
             accept=_ACCEPT_FEED if source.type == "feed" else _ACCEPT_HTML,
         )  # fmt: skip
+        result.status, result.size = response.status, len(response.content)
         if response.truncated:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
         reader = Reader(self.workers.call, self.fetcher.get,
@@ -136,6 +138,7 @@ class Pipeline:
             raise
         result.warnings += listed.warnings
         result.newest_message = listed.newest_message
+        result.requests += listed.requests
         if not listed.complete:  # the first page must be read whole again next time
             result.retry_after = listed.retry_after
             response.etag = response.last_modified = None
@@ -171,7 +174,7 @@ class Pipeline:
             self._in_flight.add(key)
             todo.append((entry, key))
         keys = [k for _, k in todo]
-        pending = deque(asyncio.ensure_future(self._article(source, e, k)) for e, k in todo)
+        pending = deque(asyncio.ensure_future(self._article(source, e, k, result)) for e, k in todo)
         read: list[Found] = []  # in feed order, not written yet
         retry = False
         self.workers.plan(len(todo))
@@ -197,13 +200,14 @@ class Pipeline:
             self.workers.plan(-len(todo))
         return updates, retry, keys
 
-    async def _article(self, source: Source, entry: Entry, key: str) -> Found | str | None:
+    async def _article(self, source: Source, entry: Entry, key: str, result: PollResult) -> Found | str | None:
         """One entry -> a new article; a warning string when its page failed for now; None when known."""
         title, text, published, lang = entry.title, entry.content or entry.summary, entry.published, None
         canonical, aliases, url = key, [], clean_url(entry.url)
         origin = ("telegram" if source.type == "telegram" else "feed") if entry.content else "summary"
         found: Digest | None = None
         if self._wants_page(source, entry):
+            result.requests += 1
             try:
                 response, reading = await self._read_page(entry.url, source, title, text)
             except (FetchError, ExtractError) as exc:

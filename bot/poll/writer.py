@@ -109,6 +109,7 @@ class Writer:
             article, matches, item.fresh, alert_snippet(article.title, article.text, matches), item.origin,
             fingerprint=item.digest.fingerprint,
         )  # fmt: skip
+        result.matched += bool(matches)
         if stored.alert is not None:
             self.store.enqueue(stored.alert.id, self._channels_for(stored.alert))
             result.alerts.append(stored.alert)
@@ -121,6 +122,7 @@ class Writer:
         """A feed's full text changed: store the new copy; alert only for a group new to its story."""
         entry = update.entry
         matches = find_matches(entry.title, entry.content)  # rare: inline, in a synchronous transaction
+        result.matched += bool(matches)
         alert = self.store.update_article(
             update.article_id, entry.title, entry.content, matches, update.fresh,
             alert_snippet(entry.title, entry.content, matches),
