@@ -66,9 +66,6 @@ def _parser() -> argparse.ArgumentParser:
                        help="poll only this source (by its name; may be given more than once)")  # fmt: skip
     run = command("run")
     run.add_argument(
-        "--database", metavar="PATH", help="the SQLite file, instead of the config's (containers: a volume)"
-    )
-    run.add_argument(
         "--metrics", metavar="HOST:PORT", help="serve /healthz and /metrics here (overrides metrics.listen)"
     )
     sources = command("sources")
@@ -113,6 +110,8 @@ def _common_options(parser: argparse.ArgumentParser, default) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="log what each source did", **flag)
     parser.add_argument("--debug", action="store_true", help="log everything, and tracebacks of internal errors",
                         **flag)  # fmt: skip
+    parser.add_argument("--database", metavar="PATH", default=default,
+                        help="the SQLite file, instead of the config's (a container's volume)")  # fmt: skip
 
 
 def _positive(value: str) -> int:
@@ -159,7 +158,8 @@ def _config(args, secrets: bool = True):
     """The whole config; ``secrets=False`` for a command that talks to no chat: an unset chat secret is fine."""
     from bot import config
 
-    return config.load(args.config, secrets=secrets)
+    loaded = config.load(args.config, secrets=secrets)
+    return loaded.model_copy(update={"database": Path(args.database).absolute()}) if args.database else loaded
 
 
 def _check(args) -> int:
@@ -211,7 +211,7 @@ def _run(args) -> int:
     cfg = _config(args)
     update: dict = {}
     if args.database:
-        update["database"] = Path(args.database)
+        update["database"] = cfg.database  # what --database made it, kept across reloads
     if args.metrics:
         try:
             update["metrics"] = MetricsConfig(listen=args.metrics)
@@ -222,9 +222,12 @@ def _run(args) -> int:
 
 def _basics(args):
     """For the read-only commands: the database and group names, without validating every source."""
+    import dataclasses
+
     from bot.configfile import basics
 
-    return basics(args.config)
+    found = basics(args.config)
+    return dataclasses.replace(found, database_path=Path(args.database).absolute()) if args.database else found
 
 
 def _open_store(cfg):

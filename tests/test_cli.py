@@ -254,3 +254,20 @@ def test_check_on_a_database_it_cannot_write_stops_before_polling(sites, write_c
         holder.close()
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
     assert "the database cannot be written" in err and sites.hits["/euphrates/feed.xml"] == hits
+
+
+def test_database_given_on_the_command_line_serves_every_command(sites, write_config, cli, tmp_path):
+    """A container keeps its database in a volume: --database names it for every command, not only run."""
+    import shutil
+
+    config = write_config([{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml")}])
+    assert cli("check", "--config", config)[0] == 0
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    shutil.copy(tmp_path / "wirewatch.db", volume / "kept.db")
+    (tmp_path / "wirewatch.db").unlink()
+    code, out, err = cli("recent", "--config", config, "--database", volume / "kept.db", "--json")
+    assert code == 0 and len(out.splitlines()) >= 1, err
+    code, out, err = cli("--database", volume / "kept.db", "sources", "--config", config, "--json")
+    assert code == 0 and json.loads(out.splitlines()[0])["last_ok"], err
+    assert not (tmp_path / "wirewatch.db").exists()  # the config's database was never opened
