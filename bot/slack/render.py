@@ -221,7 +221,8 @@ def reply_message(reply: Reply) -> dict:
         lines = []
         for row in reply.rows:
             state = f"last error: {mrkdwn(row['last_error'], 200)}" if row["last_error"] else "ok"
-            lines.append(f"• *{mrkdwn(row['name'], 100)}* ({row['type']}): {state} · last success "
+            kind = f"{row['type']}, every {row['every']}"
+            lines.append(f"• *{mrkdwn(row['name'], 100)}* ({kind}): {state} · last success "
                          f"{mrkdwn(row['last_ok'] or 'never', 40)} · {row['articles']} articles · next poll "
                          f"{mrkdwn(row['next_poll'] or 'at start', 40)}")  # fmt: skip
         parts += [_section("\n".join(lines[i : i + 15])) for i in range(0, len(lines), 15)][:45]
