@@ -113,7 +113,8 @@ class Pipeline:
                 result.error, result.error_kind = f"internal error: {type(exc).__name__}: {exc}", "other"
             result.seconds = asyncio.get_running_loop().time() - started
         await self.writer.record(source, result)
-        log.info("%s", result.summary())
+        if log.isEnabledFor(logging.INFO):  # -v: what each source did
+            log.info("%s", result.summary())
         return result
 
     async def _poll(self, source: Source, result: PollResult) -> None:
