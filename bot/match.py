@@ -6,14 +6,29 @@ key stream (``normalise.key``, words separated by ``#``; every pattern starts an
 is aligned to whole words) finds which terms may occur, in one pass whatever the number of terms. Only
 then is the text tokenised, and each candidate confirmed on whole tokens, which gives the exact span and
 the spelling found (bench/match.py: ~20 MB/s with 1,500 terms, 300x a regex per term).
+
+Other languages' spellings are read in two more ways, each only where the text gives a reason to:
+
+- loose keys (Turkish, Kurdish, German, French, Russian: ``normalise.loose``) in a text with a letter English
+  does not use (é, ü, ş, ê, Cyrillic ...) or whose commonest words are not English ones
+  (``scripts.other_language``), and only on a capitalised word of two letters or more: a name is a proper noun in
+  each of these languages, and a loose key would otherwise let English words through (homes ~ Hamas, rake ~
+  Raqqa);
+- consonant skeletons (``normalise.skeleton``) of tokens in Hebrew or with Sorani's own letters, against the
+  configured Arabic spelling.
+
+Every Unicode punctuation character is a boundary, and a name never spans one (but a hyphen, and an apostrophe
+inside a word: Kata'ib); a spelling found says how it was read (``Hit.how``, shown by ``wirewatch explain``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import ahocorasick
@@ -23,13 +38,19 @@ from bot.text.normalise import (
     arabic_readings,
     fold,
     join_keys,
+    join_loose,
     key,
+    loose,
+    loose_stream,
     plain,
+    skeleton,
     token_fold,
     token_key,
     token_plain,
     without_article,
+    word_keys,
 )
+from bot.text.scripts import HEBREW, HEBREW_PREFIXES, SORANI, features, other_language
 from bot.text.variants import Term, compile_term
 
 if TYPE_CHECKING:  # not at run time: worker processes match without loading pydantic
@@ -38,7 +59,9 @@ if TYPE_CHECKING:  # not at run time: worker processes match without loading pyd
 MAX_MATCHES_PER_GROUP = 20
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640\u06d6-\u06ed"
 _TOKEN = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:['’](?:[^\W_]|[{_MARKS}])+)*")
-_HARD_BREAK = re.compile(r"[.!?;:()\[\]{}«»\"“”|•·؛؟]")  # a name never spans these
+_ELIDED = re.compile(r"(?i)(?:qu|[dljnsmct])['’](?=[^\W\d_])")  # French elision: d'Idleb is Idleb
+_JOINERS = frozenset("'’ʼ\u05f3")  # apostrophes: inside a name (Kata'ib), never a break
+_HEBREW_ARTICLE = re.compile("^[\u05d5\u05d1\u05dc\u05de\u05d4\u05e9\u05db]{0,2}אל?$")  # (ו/ב...) א or אל
 
 
 @dataclass(slots=True, frozen=True)
@@ -47,6 +70,7 @@ class Hit:
     start: int
     end: int
     found: str
+    how: str = "strict"  # strict | loose (another language's spelling) | skeleton (Hebrew, Sorani)
 
 
 @dataclass(slots=True)
@@ -62,12 +86,12 @@ class Explanation:
 
 
 class _Automaton:
-    def __init__(self, terms: Iterable[tuple[int, Term]], stream_of) -> None:
+    def __init__(self, terms: Iterable[tuple[int, Term]], stream_of, patterns=lambda term: term.patterns) -> None:
         self.stream_of = stream_of
         self.automaton = ahocorasick.Automaton()
         owners: dict[str, set[int]] = defaultdict(set)
         for index, term in terms:
-            for pattern in term.patterns:
+            for pattern in patterns(term):
                 owners[pattern].add(index)
         for pattern, indexes in owners.items():
             self.automaton.add_word(pattern, frozenset(indexes))
@@ -76,12 +100,21 @@ class _Automaton:
             self.automaton.make_automaton()
 
     def candidates(self, folded: str) -> set[int]:
+        return self.candidates_in(self.stream_of(folded)) if not self.empty else set()
+
+    def candidates_in(self, stream: str) -> set[int]:
+        """The terms whose patterns occur in ``stream`` (the text's key stream, already computed)."""
         if self.empty:
             return set()
         found: set[int] = set()
-        for _, indexes in self.automaton.iter(self.stream_of(folded)):
+        for _, indexes in self.automaton.iter(stream):
             found.update(indexes)
         return found
+
+
+class _LooseAutomaton(_Automaton):
+    def __init__(self, terms: list[tuple[int, Term]]) -> None:
+        super().__init__(terms, lambda folded: loose(key(folded)), patterns=lambda term: term.loose_patterns)
 
 
 class Matcher:
@@ -99,6 +132,8 @@ class Matcher:
         indexed = list(enumerate(self.terms))
         self._variant = _Automaton(((i, t) for i, t in indexed if not t.exact), key)
         self._exact = _Automaton(((i, t) for i, t in indexed if t.exact), plain)
+        self._loose = _LooseAutomaton([(i, t) for i, t in indexed if t.loose_patterns])
+        self._skeletal = [t for t in self.terms if t.skeletons]
 
     # ----------------------------------------------------------------------------------------- public
 
@@ -141,20 +176,66 @@ class Matcher:
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
-        folded = fold(text)
-        candidates = self._variant.candidates(folded) | self._exact.candidates(folded)
-        if not candidates:
+        seen = features(text)
+        folded = fold(text, seen)
+        keys = word_keys(folded)
+        candidates = self._variant.candidates_in("#" + "#".join(keys) + "#") | self._exact.candidates(folded)
+        loosely = set()
+        if not self._loose.empty and (seen & {"latin", "cyrillic"} or (text.isascii() and other_language(text))):
+            loosely = self._loose.candidates_in(loose_stream(keys)) - candidates
+        skeletal = self._skeletal if seen & {"hebrew", "sorani"} else []
+        if not candidates and not loosely and not skeletal:
             return []
+        tokens = _tokens(text)
         terms = [self.terms[i] for i in sorted(candidates)]
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         hits: list[Hit] = []
         hits += _confirm_keyed(text, tokens, [t for t in terms if not t.arabic or t.exact])
         hits += _confirm_arabic(text, tokens, [t for t in terms if t.arabic and not t.exact])
+        if loosely:
+            hits += _confirm_loose(text, tokens, [self.terms[i] for i in sorted(loosely)])
+        if skeletal:
+            done = {id(h.term) for h in hits}
+            hits += _confirm_skeletons(text, tokens, [t for t in skeletal if id(t) not in done])
         return sorted(hits, key=lambda h: h.start)
 
 
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """The text's words with their spans; a French elided article (d', l', qu') is not part of the next word,
+    and a Hebrew article written apart (א-זור, אל-מיאדין) is part of it."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    if text.isascii() and "'" not in text:
+        return tokens
+    out: list[tuple[int, int, str]] = []
+    for start, end, token in tokens:
+        if "'" in token or "’" in token:
+            elided = _ELIDED.match(token)
+            if elided:
+                start, token = start + elided.end(), token[elided.end() :]
+        if out and out[-1][2][-1:] in "אל" and _HEBREW_ARTICLE.match(out[-1][2]) and text[out[-1][1] : start] in (
+            "-", "\u05be",
+        ):  # fmt: skip
+            article = out.pop()
+            start, token = article[0], article[2] + token
+        out.append((start, end, token))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _breaks(gap: str) -> bool:
+    """Whether a name may not span ``gap`` (what lies between two of its words): any punctuation but a hyphen or
+    dash (Deir ez-Zor), an underscore (#Deir_ez_Zor) and an apostrophe; and the few symbols used as separators."""
+    for char in gap:
+        if char in _JOINERS:
+            continue
+        category = unicodedata.category(char)
+        if (category[0] == "P" and category not in ("Pd", "Pc")) or char in "|•·#/\\+*=<>~^$%&@":
+            return True
+    return False
+
+
 def _broken(text: str, tokens: list, i: int, j: int) -> bool:
-    return bool(_HARD_BREAK.search(text, tokens[i][1], tokens[j][0]))
+    gap = text[tokens[i][1] : tokens[j][0]]
+    return bool(gap) and not gap.isspace() and _breaks(gap)
 
 
 def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
@@ -175,6 +256,9 @@ def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
         join = (lambda a, b: a + b) if exact else join_keys
         i = 0
         while i < len(tokens):
+            if not exact and len(tokens[i][2]) < 2:  # a one-letter word (à, a, û) never starts a name
+                i += 1
+                continue
             acc, best = "", None
             for j in range(i, len(tokens)):
                 if j > i and _broken(text, tokens, j - 1, j):
@@ -182,7 +266,7 @@ def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
                 acc = join(acc, token_of(tokens[j][2]))
                 if acc not in prefixes:
                     break
-                if acc in wanted:
+                if acc in wanted and (exact or len(tokens[j][2]) >= 2):
                     best = (j, wanted[acc])
             if best is None:
                 i += 1
@@ -224,6 +308,81 @@ def _confirm_arabic(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
                     without_article(token_fold(t[2])) == without_article(w) for t, w in zip(rest, seq[1:], strict=True)
                 ):
                     hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]]))
+    return _longest(hits)
+
+
+@lru_cache(maxsize=200_000)
+def _token_loose(token: str) -> str:
+    return loose(token_key(token))
+
+
+def _confirm_loose(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
+    """Latin terms by their loose keys (other languages' spellings): the longest run of whole tokens whose joined
+    loose key is one of a term's, starting on a capitalised word (a name is a proper noun)."""
+    wanted: dict[str, list[Term]] = defaultdict(list)
+    prefixes: set[str] = set()
+    for term in terms:
+        for k in term.loose_keys:
+            wanted[k].append(term)
+            prefixes.update(k[:n] for n in range(1, len(k) + 1))
+    hits = []
+    i = 0
+    while i < len(tokens):
+        if not tokens[i][2][:1].isupper() or len(tokens[i][2]) < 2:
+            i += 1
+            continue
+        acc, best = "", None
+        for j in range(i, len(tokens)):
+            if j > i and _broken(text, tokens, j - 1, j):
+                break
+            acc = join_loose(acc, _token_loose(tokens[j][2]))
+            if acc not in prefixes:
+                break
+            if acc in wanted and len(tokens[j][2]) >= 2:
+                best = (j, wanted[acc])
+        if best is None:
+            i += 1
+            continue
+        j, found_terms = best
+        start, end = tokens[i][0], tokens[j][1]
+        hits.extend(Hit(term, start, end, text[start:end], "loose") for term in found_terms)
+        i = j + 1
+    return hits
+
+
+@lru_cache(maxsize=50_000)
+def _skeleton_readings(token: str) -> frozenset[str]:
+    """A Hebrew or Sorani token's consonant skeletons: as written, and without one or two attached prefix letters
+    (Hebrew's ו ב ל מ ה ש כ: בחיזבאללה; and, in Sorani, و)."""
+    folded = token_fold(token)
+    readings = {skeleton(folded)}
+    prefixes = HEBREW_PREFIXES if HEBREW.search(token) else ("و",)
+    for first in prefixes:
+        if folded.startswith(first) and len(folded) >= 4:
+            readings.add(skeleton(folded[1:]))
+            readings.update(skeleton(folded[2:]) for second in prefixes if folded[1:].startswith(second)
+                            and len(folded) >= 5)  # fmt: skip
+    return frozenset(r for r in readings if len(r) >= 2)
+
+
+def _confirm_skeletons(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
+    """Arabic terms in Hebrew and Sorani tokens, by their consonants word by word (bot/text/normalise.py)."""
+    by_head: dict[str, list[tuple[Term, tuple[str, ...]]]] = defaultdict(list)
+    for term in terms:
+        for shape in term.skeletons:
+            by_head[shape[0]].append((term, shape))
+    hits = []
+    for i, (start, _, token) in enumerate(tokens):
+        if not (HEBREW.search(token) or SORANI.search(token)):
+            continue
+        for head in _skeleton_readings(token):
+            for term, shape in by_head.get(head, ()):
+                last = i + len(shape) - 1
+                if last >= len(tokens) or any(_broken(text, tokens, k, k + 1) for k in range(i, last)):
+                    continue
+                rest = tokens[i + 1 : last + 1]
+                if all(skeleton(token_fold(t[2])) == s for t, s in zip(rest, shape[1:], strict=True)):
+                    hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]], "skeleton"))
     return _longest(hits)
 
 

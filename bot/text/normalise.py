@@ -24,6 +24,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from bot.text.scripts import convert
+
 # Arabic letter folds (Lucene's ArabicNormalizer steps, plus Persian/Urdu forms and digits).
 ARABIC_FOLDS = {
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
@@ -52,12 +54,13 @@ _ARABIC_PAIRS = list(ARABIC_FOLDS.items())
 _FINAL_HAMZA = re.compile(r"(?<=ا)ء(?![\u0621-\u064a])")  # النجباء ~ النجبا: the final hamza is often dropped
 
 
-def fold(text: str) -> str:
-    """Case, diacritics and orthographic variants folded; length may change."""
+def fold(text: str, seen: frozenset[str] | None = None) -> str:
+    """Case, diacritics and orthographic variants folded, other scripts brought into Latin or Arabic letters
+    (bot/text/scripts.py); length may change. ``seen``: the text's ``scripts.features``, if known."""
+    text = convert(text.casefold(), seen)
     if _NEEDS_NFKD.search(text):
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
         text = unicodedata.normalize("NFC", text)
-    text = text.casefold()
     if "'" in text or "’" in text:
         text = _POSSESSIVE.sub("", text)
     for char in DELETE:
@@ -91,8 +94,16 @@ def _glide(match: re.Match[str]) -> str:
     return match.group(0)[0].upper()
 
 
+# German and French spell one Arabic consonant with several letters: dsch/dj (j), sch (sh)
+_DIGRAPHS = (("dsch", "j"), ("tsch", "ch"), ("sch", "sh"), ("dj", "j"))
+
+
 def _word_key(word: str) -> str:
-    text = _FINAL.sub(_final, word)
+    text = word
+    if "sch" in text or "dj" in text:
+        for old, new in _DIGRAPHS:
+            text = text.replace(old, new)
+    text = _FINAL.sub(_final, text)
     text = _GLIDE.sub(_glide, text)
     for old, new in _VOWEL_CLASS:
         text = text.replace(old, new)
@@ -103,35 +114,45 @@ def _word_key(word: str) -> str:
 _WORD_KEYS: dict[str, str] = {}  # news vocabulary is Zipfian: nearly every word is computed once
 
 
-def key(folded: str) -> str:
-    """The phonetic key of already folded text (see the module docstring).
-
-    Every rule is word-local, so the text is split into words and each word's key comes from a cache:
-    one dictionary lookup per word instead of a regex pass over the whole text per rule.
-    """
+def words(folded: str) -> list[str]:
+    """The words of folded text: every character that is not a letter or a digit is a boundary (all of
+    Unicode's punctuation, symbols and spaces). The common ASCII and Arabic ones are replaced in C-level
+    passes; anything rarer („quotes“, ‹brackets›, 「…」, ¿, …) costs one regex pass, only when present."""
     text = folded
     for char in _SEPARATORS:
         if char in text:
             text = text.replace(char, " ")
+    if not text.isascii() and _OTHER.search(text):  # every ASCII one is among the separators
+        text = _OTHER.sub(" ", text)
+    return text.split()
+
+
+_OTHER = re.compile(r"[^\w\s]|_")
+
+
+def key(folded: str) -> str:
+    """The phonetic key of already folded text (see the module docstring)."""
+    return "#" + "#".join(word_keys(folded)) + "#"
+
+
+def word_keys(folded: str) -> list[str]:
+    """Each word's key. Every rule is word-local, so the text is split into words and each word's key comes from
+    a cache: one dictionary lookup per word instead of a regex pass over the whole text per rule."""
     cache = _WORD_KEYS
     if len(cache) > 200_000:  # bounded: about 20 MB at most
         cache.clear()
     keys = []
-    for word in text.split():
+    for word in words(folded):
         k = cache.get(word)
         if k is None:
             k = cache[word] = _word_key(word)
         keys.append(k)
-    return "#" + "#".join(keys) + "#"
+    return keys
 
 
 def plain(folded: str) -> str:
     """Folded text with each run of separators as one ``#``: what exact terms are matched on."""
-    text = folded
-    for char in _SEPARATORS:
-        if char in text:
-            text = text.replace(char, " ")
-    return "#" + "#".join(text.split()) + "#"
+    return "#" + "#".join(words(folded)) + "#"
 
 
 @lru_cache(maxsize=200_000)
@@ -208,3 +229,65 @@ def arabic_readings(token: str) -> tuple[frozenset[str], frozenset[str]]:
             else:
                 prefixed.add(rest)
     return frozenset(cores), frozenset(prefixed)
+
+
+# ------------------------------------------------------------------------------------------- loose key
+
+# What the loose key forgives, beside what ``key`` already does (bot/text/variants.py says where each comes from):
+# every vowel is one class (Turkish and Kurdish e and i for a: Meyadin, Reqa, Minbic); c = j (Turkish and
+# Kurmanji c: Cerablus, Sincar); y = j (German j: Fatemijun, Jarmuk); z = s (German s: Hisbollah, Deir es-Sor);
+# v = w (Turkish, German); ch = sh (French: Qamichli, al-Cham); kh = h = x (Turkish h, Kurmanji x, Russian kh for
+# خ and ح: Хезболла); gh = g (German, Turkish: Bagdad, Bağdat).
+_LOOSE_DIGRAPHS = (("ch", "sh"), ("kh", "h"), ("gh", "g"))
+_LOOSE = str.maketrans({"U": "V", "I": "V", "c": "j", "Y": "j", "z": "s", "v": "W", "x": "h"})
+_LOOSE_DOUBLE = re.compile(r"([^#])\1+")
+
+
+_LOOSE_WORDS: dict[str, str] = {}
+
+
+def loose_stream(keys: list[str]) -> str:
+    """``loose(key(text))`` from the text's ``word_keys``, a cached lookup per word."""
+    cache = _LOOSE_WORDS
+    if len(cache) > 200_000:
+        cache.clear()
+    out = []
+    for k in keys:
+        lk = cache.get(k)
+        if lk is None:
+            lk = cache[k] = loose(k)
+        out.append(lk)
+    return "#" + "#".join(out) + "#"
+
+
+def loose(strict: str) -> str:
+    """The loose key of a strict key (``key``, or a term's joined key): a many-to-one reading in which the
+    spellings of several languages meet. Used only with evidence that the text is one of them (bot/match.py)."""
+    for old, new in _LOOSE_DIGRAPHS:
+        if old in strict:
+            strict = strict.replace(old, new)
+    return _LOOSE_DOUBLE.sub(r"\1", strict.translate(_LOOSE))
+
+
+# ------------------------------------------------------------------------------ Arabic-script skeleton
+
+# Hebrew (and Sorani) write vowels Arabic leaves out (מוסול for الموصل) and often one letter for two (ס for س and
+# ص): they are compared with Arabic on the consonants alone, the emphatic ones as their plain pairs.
+_SKELETON = str.maketrans({"ا": None, "و": None, "ي": None, "ء": None, "ص": "س", "ث": "س", "ض": "د", "ط": "ت",
+                           "ظ": "ز", "ذ": "ز", "خ": "ح", "غ": "ع"})  # fmt: skip
+
+
+def skeleton(folded_word: str) -> str:
+    """A folded Arabic-script word's consonants (its article off); the first letter is kept whatever it is; the
+    particle Abu (ابو, بو, البو) is itself."""
+    if folded_word in ("ابو", "بو", "البو"):
+        return "ابو"
+    core = without_article(folded_word)
+    return core[:1] + core[1:].translate(_SKELETON) if core[:1] not in "اوي" else core.translate(_SKELETON)
+
+
+def join_loose(left: str, right: str) -> str:
+    """``loose(key(a + " " + b))`` from the two loose keys: the same symbol on both sides of the junction is one."""
+    if left and right and left[-1] == right[0]:
+        return left + right[1:]
+    return left + right

@@ -8,7 +8,19 @@ Rules that generalise, not lists of aliases:
   glides, doubled letters and word boundaries are folded by ``normalise.key``.
 - Arabic: the article ``ال`` is optional on every word; the first word may carry the attached prefixes
   و ف (and), ب ك ل (in, like, for) and the contraction لل; a two-word name may be written joined
-  (ديرالزور, حزب‌الله) and a joined one apart; a sound plural in -ون also reads -ين (الفاطميين).
+  (ديرالزور, حزب‌الله; Sorani joins it without the article: دێرەزور) and a joined one apart; a sound plural in -ون
+  also reads -ين (الفاطميين).
+- The particle Abu in every form: Abu, Abou, Ebu, Bu, Albu, joined or apart (Al-Bukamal, Abu Kamal, Ebu Kemal,
+  Boukamal; البوكمال, أبو كمال, אבו כמאל).
+
+Other languages' spellings (bot/text/scripts.py brings their scripts into these two):
+
+- ``loose_keys``: the term's keys read loosely (``normalise.loose``: one vowel class; c = j; y = j; z = s; v = w;
+  ch = sh; kh = h; gh = g), with the endings other languages put on a name (Kurmanji oblique -ê/-yê, Russian case
+  endings -а -у -е -ом) and without an English epenthetic vowel (Jarabulus ~ Cerablus, Jarablus). Matched only
+  in a text with letters that English does not use, on a capitalised word (bot/match.py).
+- ``skeletons``: an Arabic term's consonants, word by word, for Hebrew and Sorani texts, which write the vowels
+  Arabic leaves out (bot/text/normalise.py ``skeleton``).
 """
 
 from __future__ import annotations
@@ -24,12 +36,15 @@ from bot.text.normalise import (
     fold,
     is_arabic,
     join_keys,
+    join_loose,
     key,
+    loose,
     plain,
+    skeleton,
     without_article,
 )
+from bot.text.normalise import words as split_words
 
-_WORDS = re.compile(r"[^\s\-–—_/.,;:!?()\[\]{}\"«»“”]+")
 # Sun letters as transliterated: the article assimilates to them (ad-Dawla, ash-Sham, az-Zawr, ...).
 _SUN = ("th", "dh", "sh", "t", "d", "r", "z", "s", "n", "l")
 _ARTICLES = {"al", "el", "ul", "il"}
@@ -50,11 +65,14 @@ class Term:
     keys: frozenset[str] = frozenset()  # Latin or exact: whole-match keys (phonetic, or plain when exact)
     sequences: tuple[tuple[str, ...], ...] = ()  # Arabic: the name's word sequences, as written (folded)
     patterns: frozenset[str] = field(default=frozenset(), repr=False)  # what the pre-filter looks for
+    loose_keys: frozenset[str] = field(default=frozenset(), repr=False)  # Latin: whole-match loose keys
+    loose_patterns: frozenset[str] = field(default=frozenset(), repr=False)  # ... and the loose pre-filter's
+    skeletons: tuple[tuple[str, ...], ...] = field(default=(), repr=False)  # Arabic: consonants, word by word
 
 
 def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
     folded = fold(text)
-    words = _WORDS.findall(folded)
+    words = split_words(folded)
     if not exact and words and not is_arabic(words[0]):
         words = _split_joined_article(words)
     arabic = bool(words) and is_arabic(words[0])
@@ -65,12 +83,57 @@ def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
     if arabic:
         sequences = _arabic_sequences(words)
         patterns = frozenset(p for seq in sequences for p in _arabic_patterns(seq))
-        return Term(text, group, role, False, True, sequences=sequences, patterns=patterns)
-    variants = _latin_variants(words)
+        skeletons = tuple(dict.fromkeys(
+            shape for seq in sequences if min(map(len, shape := tuple(skeleton(w) for w in seq))) >= 2
+            and sum(map(len, shape)) >= 3
+        ))  # fmt: skip
+        return Term(text, group, role, False, True, sequences=sequences, patterns=patterns, skeletons=skeletons)
+    variants = [v for base in _latin_variants(words) for v in _particle_forms(base)]
     variants += [[_GLIDE_PLURAL.sub(r"\1", w) for w in v] for v in variants if any(_GLIDE_PLURAL.search(w) for w in v)]
     patterns = frozenset(key(" ".join(s)) for v in variants for s in _joinings(v)) - {"##"}
     keys = frozenset(functools.reduce(join_keys, p.strip("#").split("#")) for p in patterns)
-    return Term(text, group, role, False, False, keys=keys, patterns=patterns)
+    loose_patterns = frozenset(q for p in patterns for q in _loose_forms(loose(p)))
+    loose_keys = frozenset(functools.reduce(join_loose, p.strip("#").split("#")) for p in loose_patterns)
+    return Term(text, group, role, False, False, keys=keys, patterns=patterns, loose_keys=loose_keys,
+                loose_patterns=loose_patterns)  # fmt: skip
+
+
+_PARTICLE = ("bu", "abu", "abou", "bou", "ebu", "albu")
+_EPENTHESIS = re.compile(r"(?<=V[b-df-hj-np-tv-zW])V(?=[lr]V)")  # a vowel put into a cluster: Jarab(u)lus
+
+
+def _particle_forms(words: list[str]) -> list[list[str]]:
+    """The particle Abu in each form a press writes it: apart (Abu Kamal, Ebu Kemal, Bou Kamal) or joined
+    (Bukamal, Aboukamal): a leading particle word, or a first word that begins with one (Bukamal), is also
+    written abu (the loose key reads ebu, abou and bou as abu)."""
+    content = [i for i, w in enumerate(words) if w not in _ARTICLES]
+    if not content:
+        return [words]
+    i = content[0]
+    word = words[i]
+    rest = next((word[len(p) :] for p in sorted(_PARTICLE, key=len, reverse=True) if word.startswith(p)
+                 and len(word) - len(p) >= 4 and word[len(p)] not in "aeiouy"), None)  # fmt: skip
+    if word in _PARTICLE:
+        tail = words[i + 1 :]
+    elif rest is not None:
+        tail = [rest, *words[i + 1 :]]
+    else:
+        return [words]
+    before = [w for w in words[:i] if w not in _ARTICLES]
+    return [words, [*before, "abu", *tail], [*before, "bu", *tail]]
+
+
+def _loose_forms(pattern: str) -> set[str]:
+    """A loose pattern with the endings other languages put on a name's last word (an oblique or case vowel
+    after a consonant, -om, -yê after a vowel) and without an epenthetic vowel (Jarab(u)lus)."""
+    forms = {pattern}
+    forms.update(pattern[: m.start()] + pattern[m.end() :] for m in _EPENTHESIS.finditer(pattern))
+    for p in list(forms):
+        if p.endswith("V#"):
+            forms.add(p[:-1] + "jV#")
+        elif len(p) > 2:
+            forms.update({p[:-1] + "V#", p[:-1] + "Vm#"})
+    return forms - {"##"}
 
 
 def _split_joined_article(words: list[str]) -> list[str]:
@@ -175,10 +238,12 @@ def _arabic_sequences(words: list[str]) -> tuple[tuple[str, ...], ...]:
     base = [tuple(words)]
     if len(words) == 2:
         base.append((words[0] + words[1],))
+        base.append((words[0] + without_article(words[1]),))  # Sorani: دێرەزور
     elif len(words) == 1:  # ديرالزور -> دير الزور; البوكمال -> البو كمال: a compound written apart
         word, start = words[0], 2 if words[0].startswith("ال") else 0
         for cut in range(start + 2, len(word) - 1):
             base.append((word[:cut], word[cut:]))
+    base += [("ابو", *seq[1:]) for seq in base if len(seq) > 1 and seq[0] in ("بو", "البو", "ابو")]  # أبو كمال
     out = []
     for seq in base:
         out.append(seq)
