@@ -259,14 +259,14 @@ def _recent(args) -> int:
 
 def _search(args) -> int:
     from bot.console import print_stories
-    from bot.store import queries
+    from bot.store.search import search
 
     cfg = _basics(args)
     if not args.query.strip():
         raise WirewatchError("search: the query is empty")
     store = _open_store(cfg)
     try:
-        rows = queries.search(store, args.query, args.limit, articles=args.articles)
+        rows = search(store, args.query, args.limit, articles=args.articles, groups=cfg.groups)
     finally:
         store.close()
     columns = [*_STORY_COLUMNS[:-1], ("snippet", "Snippet"), _STORY_COLUMNS[-1]]

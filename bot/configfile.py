@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.errors import ConfigError
+from bot.models import Group
 
 DEFAULT_PATH = Path("config/wirewatch.yaml")
 DEFAULT_DATABASE = Path("data/wirewatch.db")
@@ -31,11 +32,13 @@ PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")  # a whole value lef
 
 @dataclass(frozen=True, slots=True)
 class Basics:
-    """What a query command needs from the config."""
+    """What a query command needs from the config: the database, and the keyword groups (search reads a name
+    in every spelling of the group that names it)."""
 
     path: Path
     database_path: Path
     keywords: list[str]
+    groups: list[Group] = field(default_factory=list)
 
 
 def basics(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Basics:
@@ -45,9 +48,11 @@ def basics(path: str | os.PathLike[str] | None = None, environ: dict[str, str] |
     database = data.get("database", str(DEFAULT_DATABASE))
     if not isinstance(database, str) or not database.strip():
         raise ConfigError(f"{path}: database: must be a file path (line {lines.get(('database',), 1)})")
-    groups = data.get("keywords")
-    names = [g["name"] for g in groups if isinstance(g, dict) and "name" in g] if isinstance(groups, list) else []
-    return Basics(path, database_path(path, Path(database)), names)
+    raw = data.get("keywords")
+    raw = [g for g in raw if isinstance(g, dict) and isinstance(g.get("name"), str)] if isinstance(raw, list) else []
+    groups = [Group(g["name"], tuple(t for t in g.get("terms") or [] if isinstance(t, str)), bool(g.get("exact")))
+              for g in raw]  # fmt: skip
+    return Basics(path, database_path(path, Path(database)), [g.name for g in groups], groups)
 
 
 def database_path(config_path: Path | None, database: Path) -> Path:

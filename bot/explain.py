@@ -13,7 +13,7 @@ import sys
 
 from bot.config import Config
 from bot.console import clean
-from bot.match import Matcher, article_text
+from bot.match import Matcher, article_text, spelling
 
 
 def explain(config: Config, target: str, as_json: bool = False) -> int:
@@ -26,7 +26,16 @@ def explain(config: Config, target: str, as_json: bool = False) -> int:
                 "keyword": e.group,
                 "matched": e.matched,
                 "reason": e.reason or None,
-                "hits": [{"term": h.term.text, "found": h.found, "start": h.start, "end": h.end} for h in e.hits],
+                "hits": [
+                    {
+                        "term": h.term.text,
+                        "found": h.found,
+                        "start": h.start,
+                        "end": h.end,
+                        "spelling": spelling(h, text),
+                    }
+                    for h in e.hits
+                ],
                 "required": [{"term": h.term.text, "found": h.found} for h in e.required],
                 "excluded": [{"term": h.term.text, "found": h.found} for h in e.excluded],
             }
@@ -38,9 +47,9 @@ def explain(config: Config, target: str, as_json: bool = False) -> int:
         mark = "MATCH   " if e.matched else "no match"
         print(f"  {mark}  {e.group}" + ("" if e.matched else f": {e.reason}"))
         for hit in e.hits[:10]:
-            spelling = "same spelling" if clean(hit.found).casefold() == hit.term.text.casefold() else "variant"
+            how = spelling(hit, text)
             context = clean(text[max(0, hit.start - 40) : hit.end + 40])
-            print(f'{"":12}term "{hit.term.text}" found "{clean(hit.found)}" ({spelling}) at {hit.start}: …{context}…')
+            print(f'{"":12}term "{hit.term.text}" found "{clean(hit.found)}" ({how}) at {hit.start}: …{context}…')
         for hit in e.required[:3]:
             print(f'{"":12}required "{hit.term.text}" found "{clean(hit.found)}"')
         for hit in e.excluded[:3]:

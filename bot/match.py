@@ -50,7 +50,16 @@ from bot.text.normalise import (
     without_article,
     word_keys,
 )
-from bot.text.scripts import HEBREW, HEBREW_PREFIXES, SORANI, features, other_language
+from bot.text.scripts import (
+    CYRILLIC,
+    HEBREW,
+    HEBREW_PREFIXES,
+    SORANI,
+    features,
+    other_language,
+    spelling_language,
+    suffix_of,
+)
 from bot.text.variants import Term, compile_term
 
 if TYPE_CHECKING:  # not at run time: worker processes match without loading pydantic
@@ -139,12 +148,18 @@ class Matcher:
 
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
+        return self.match_and_index(text)[0]
+
+    def match_and_index(self, text: str) -> tuple[list[Match], str]:
+        """``match``, and the text's loose key stream, which the search index keeps (bot/store/queries.py): the
+        words are keyed once for both."""
+        hits, keys = self._find(text)
         matches = []
-        for explanation in self._evaluate(text, only_hit=True):
+        for explanation in self._explained(hits, only_hit=True):
             if explanation.matched:
                 for hit in explanation.hits[:MAX_MATCHES_PER_GROUP]:
                     matches.append(Match(explanation.group, hit.term.text, hit.found, hit.start, hit.end))
-        return sorted(matches, key=lambda m: (m.start, m.keyword))
+        return sorted(matches, key=lambda m: (m.start, m.keyword)), loose_stream(keys)
 
     def explain(self, text: str) -> list[Explanation]:
         return self._evaluate(text)
@@ -152,7 +167,9 @@ class Matcher:
     # --------------------------------------------------------------------------------------- internal
 
     def _evaluate(self, text: str, only_hit: bool = False) -> list[Explanation]:
-        hits = self.find(text)
+        return self._explained(self.find(text), only_hit)
+
+    def _explained(self, hits: list[Hit], only_hit: bool = False) -> list[Explanation]:
         by_group: dict[str, dict[str, list[Hit]]] = defaultdict(lambda: defaultdict(list))
         for hit in hits:
             by_group[hit.term.group][hit.term.role].append(hit)
@@ -176,6 +193,10 @@ class Matcher:
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
+        return self._find(text)[0]
+
+    def _find(self, text: str) -> tuple[list[Hit], list[str]]:
+        """The hits, and the text's word keys."""
         seen = features(text)
         folded = fold(text, seen)
         keys = word_keys(folded)
@@ -185,7 +206,7 @@ class Matcher:
             loosely = self._loose.candidates_in(loose_stream(keys)) - candidates
         skeletal = self._skeletal if seen & {"hebrew", "sorani"} else []
         if not candidates and not loosely and not skeletal:
-            return []
+            return [], keys
         tokens = _tokens(text)
         terms = [self.terms[i] for i in sorted(candidates)]
         hits: list[Hit] = []
@@ -196,7 +217,7 @@ class Matcher:
         if skeletal:
             done = {id(h.term) for h in hits}
             hits += _confirm_skeletons(text, tokens, [t for t in skeletal if id(t) not in done])
-        return sorted(hits, key=lambda h: h.start)
+        return sorted(hits, key=lambda h: h.start), keys
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -433,3 +454,26 @@ def alert_snippet(title: str, text: str, matches: list[Match]) -> Snippet:
     shifted = Match(first.keyword, first.term, first.found, first.start - offset, first.end - offset)
     around, start, end = snippet(text, shifted)
     return Snippet(around, (start, end))
+
+
+def spelling(hit: Hit, text: str = "") -> str:
+    """How ``hit`` was read, in a few words, for ``wirewatch explain``: the script or language whose spelling it
+    is (Turkish spelling, suffix -da; Russian, in Cyrillic; Hebrew letters for Arabic ones; Sorani Kurdish), or
+    whether it is the term as written or one of its transliteration variants."""
+    found = hit.found
+    notes = []
+    if CYRILLIC.search(found):
+        notes.append("Russian, in Cyrillic")
+    elif HEBREW.search(found):
+        notes.append("Hebrew letters for Arabic ones" + (", by its consonants" if hit.how == "skeleton" else ""))
+    elif SORANI.search(found):
+        notes.append("Sorani Kurdish" + (", by its consonants" if hit.how == "skeleton" else ""))
+    elif hit.how == "loose":
+        notes.append(f"{spelling_language(found, text)} spelling")
+    suffix = suffix_of(found)
+    if suffix:
+        notes.append(f"{'Turkish ' if not notes else ''}suffix -{suffix}")
+    if not notes:
+        same = fold(found).replace("-", " ").split() == fold(hit.term.text).replace("-", " ").split()
+        notes.append("same spelling" if same else "variant")
+    return ", ".join(notes)

@@ -9,6 +9,7 @@ from bot.errors import QueryError
 from bot.models import Article, Match
 from bot.store import Store
 from bot.store import queries as query
+from bot.store.search import search
 from bot.stories import fingerprint
 
 
@@ -56,15 +57,17 @@ def test_search_gives_one_row_per_story_with_its_newest_article(store):
     dense = add(store, 3, report(3, "truce truce truce talks"))
     add(store, 4, report(4, "no match here"))
 
-    rows = query.search(store, "truce")
+    rows = search(store, "truce")
     assert [r["story"] for r in rows] == [dense, one]
     assert rows[0]["snippet"].startswith("[truce] [truce] [truce] talks")
     assert rows[1]["sources"] == 2 and "[truce]" in rows[1]["snippet"]
-    assert [r["story"] for r in query.search(store, "truce", limit=1)] == [dense]
-    assert query.search(store, "truc*") == rows  # a prefix query's snippets come from one pass, not lookups
-    assert query.search(store, '"truce talks" OR w4x7')[0]["snippet"].count("[") == 1
-    with pytest.raises(QueryError, match="cannot search for"):
-        query.search(store, '"unbalanced AND')
+    assert [r["story"] for r in search(store, "truce", limit=1)] == [dense]
+    assert search(store, "truc*") == rows  # a prefix query's snippets come from one pass, not lookups
+    assert search(store, '"truce talks" OR w4x7')[0]["snippet"].count("[") == 1
+    assert search(store, '"truce talks') == search(store, '"truce talks"')  # a quote left open closes at the end
+    for bad in ("truce AND", "AND", "(truce"):
+        with pytest.raises(QueryError, match="cannot search for"):
+            search(store, bad)
 
 
 def test_search_lists_the_story_with_the_newest_match_first(store):
@@ -72,10 +75,10 @@ def test_search_lists_the_story_with_the_newest_match_first(store):
     seen again, and its row shows that newest copy's snippet."""
     old_dense = add(store, 1, report(1, "truce truce truce"))
     plain = [add(store, n, report(n, "truce")) for n in range(2, 5)]
-    assert [r["story"] for r in query.search(store, "truce")] == [*plain[::-1], old_dense]
-    assert [r["story"] for r in query.search(store, "truce", limit=2)] == [plain[2], plain[1]]
+    assert [r["story"] for r in search(store, "truce")] == [*plain[::-1], old_dense]
+    assert [r["story"] for r in search(store, "truce", limit=2)] == [plain[2], plain[1]]
 
     assert add(store, 5, report(1, "truce truce truce"), source="T") == old_dense  # republished today
-    rows = query.search(store, "truce")
+    rows = search(store, "truce")
     assert [r["story"] for r in rows] == [old_dense, *plain[::-1]]
     assert rows[0]["sources"] == 2

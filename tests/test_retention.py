@@ -11,6 +11,7 @@ from bot.models import Article
 from bot.store import Store, iso, utcnow
 from bot.store import queries as query
 from bot.store.retention import prune
+from bot.store.search import search
 from bot.stories import fingerprint
 
 
@@ -52,7 +53,7 @@ def test_prune_keeps_the_new_and_drops_the_old_consistently(site, write_config, 
         recent = query.recent(store, limit=50)
         assert {r["url"] for r in recent} == {a["url"] for a in new_alerts}
         old_word = old_alerts[0]["title"].split()[0]
-        assert all(r["url"] in urls for r in query.search(store, f'"{old_word}"'))
+        assert all(r["url"] in urls for r in search(store, f'"{old_word}"'))
     finally:
         store.close()
 

@@ -308,8 +308,9 @@ def test_recent_search_and_explain_read_telegram_articles(tme, write_config, cli
     assert code == 0 and [json.loads(line)["url"] for line in out.splitlines()] == [LINK + "108"]
     code, out, _ = cli("search", "--config", config, "--json", "corniche")
     assert code == 0 and [json.loads(line)["url"] for line in out.splitlines()] == [LINK + "110"]
-    code, out, _ = cli("search", "--config", config, "--json", '"Deir Al-Zour"')  # FTS's words, not spellings
-    assert code == 0 and out == ""
+    code, out, _ = cli("search", "--config", config, "--json", '"Deir Al-Zour"')  # every spelling, as alerts do
+    urls = [json.loads(line)["url"] for line in out.splitlines()]
+    assert code == 0 and LINK + "113" in urls and LINK + "109" not in urls  # never a reply's quote
 
     tme.requested()
     code, out, err = cli("explain", "--config", config, "--json", LINK + "109")  # a reply quoting "دير الزور"

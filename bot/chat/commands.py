@@ -17,6 +17,7 @@ from bot.config import Config, parse_duration
 from bot.errors import QueryError
 from bot.schedule import backoff
 from bot.store import Store, from_iso, outbox, queries, utcnow
+from bot.store.search import search
 
 if TYPE_CHECKING:
     from bot.config import Channel
@@ -133,7 +134,7 @@ def _recent(args: str, request: Request, config: Config, store: Store) -> Reply:
 def _search(args: str, request: Request, config: Config, store: Store) -> Reply:
     if not args:
         return Reply("usage", "What should I search for?", text=USAGE["search"])
-    rows = queries.search(store, args, limit=10, marks=HIGHLIGHT)
+    rows = search(store, args, limit=10, marks=HIGHLIGHT, groups=config.keywords)
     if not rows:
         return Reply("empty", f"Search: {args[:100]}", text="No article matches.")
     return Reply("stories", f"Search: {args[:100]}", rows)

@@ -46,10 +46,11 @@ _matcher: Matcher | None = None  # built from them at the first article
 
 @dataclass(slots=True)
 class Digest:
-    """What matching and story identity need from an article's text."""
+    """What matching, story identity and search need from an article's text."""
 
     matches: list[Match]
     fingerprint: Fingerprint | None
+    keys: str = ""  # the text's loose key stream, for search (bot/store/queries.py)
 
 
 @dataclass(slots=True)
@@ -76,17 +77,23 @@ def _start_worker(keywords: list[Group]) -> None:
 def digest(title: str, text: str) -> Digest:
     from bot import stories
 
-    return Digest(find_matches(title, text), stories.fingerprint(text))
+    matches, keys = match_and_index(title, text)
+    return Digest(matches, stories.fingerprint(text), keys)
 
 
 def find_matches(title: str, text: str) -> list[Match]:
     """This process's keyword groups in an article (the matcher is built at the first call)."""
+    return match_and_index(title, text)[0]
+
+
+def match_and_index(title: str, text: str) -> tuple[list[Match], str]:
+    """The matches of this process's keyword groups in an article, and its search keys."""
     global _matcher
     from bot.match import Matcher, article_text
 
     if _matcher is None:
         _matcher = Matcher(_keywords)
-    return _matcher.match(article_text(title, text))
+    return _matcher.match_and_index(article_text(title, text))
 
 
 def read_feed(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:

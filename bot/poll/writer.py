@@ -18,7 +18,7 @@ from bot.config import Config, Source
 from bot.fetch import Response
 from bot.match import alert_snippet
 from bot.models import Alert, Article, Entry, PollResult
-from bot.poll.reading import Digest, find_matches
+from bot.poll.reading import Digest, match_and_index
 from bot.store import Store, outbox
 
 POLLS_PER_COMMIT = 200
@@ -107,7 +107,7 @@ class Writer:
         article, matches = item.article, item.digest.matches
         stored = self.store.add_article(
             article, matches, item.fresh, alert_snippet(article.title, article.text, matches), item.origin,
-            fingerprint=item.digest.fingerprint,
+            fingerprint=item.digest.fingerprint, keys=item.digest.keys,
         )  # fmt: skip
         result.matched += bool(matches)
         if stored.alert is not None:
@@ -121,11 +121,11 @@ class Writer:
     def _update(self, update: Update, source: Source, result: PollResult) -> None:
         """A feed's full text changed: store the new copy; alert only for a group new to its story."""
         entry = update.entry
-        matches = find_matches(entry.title, entry.content)  # rare: inline, in a synchronous transaction
+        matches, keys = match_and_index(entry.title, entry.content)  # rare: inline, in a synchronous transaction
         result.matched += bool(matches)
         alert = self.store.update_article(
             update.article_id, entry.title, entry.content, matches, update.fresh,
-            alert_snippet(entry.title, entry.content, matches),
+            alert_snippet(entry.title, entry.content, matches), keys,
         )  # fmt: skip
         if alert is not None:
             self.store.enqueue(alert.id, self._channels_for(alert))

@@ -81,11 +81,13 @@ class ArticleRows:
         origin: str = "page",
         *,
         fingerprint: stories.Fingerprint | None,
+        keys: str = "",
     ) -> Stored:
         """Store a new article in its story, and its alert for any keyword group the story has not alerted
         yet. Call inside ``transaction()``; the alert is written in the same transaction as the article.
         ``fingerprint``: ``stories.fingerprint(article.text)``, computed by the caller (in a worker process,
-        off the writer thread); None for a text too short to tell a story by, which then starts its own."""
+        off the writer thread); None for a text too short to tell a story by, which then starts its own.
+        ``keys``: the text's loose key stream, for search (bot/store/queries.py); none: its text alone."""
         existing = self.known([article.canonical_url, *article.aliases])
         if existing is not None:
             for url in (article.canonical_url, *article.aliases):
@@ -116,6 +118,8 @@ class ArticleRows:
             self.add_alias(article_id, url)
         if fingerprint is not None:
             save_fingerprint(self.db, article_id, fingerprint)
+        if keys:
+            self.db.execute("INSERT INTO article_keys_text (article_id, keys) VALUES (?, ?)", [article_id, keys])
         self._save_matches(article_id, matches)
         alert = self._alert(article_id, story_id, article, matches, snippet or Snippet()) if fresh else None
         return Stored(article_id, story_id, alert, joined)
@@ -134,6 +138,7 @@ class ArticleRows:
         matches: list[Match],
         fresh: bool,
         snippet: Snippet | None = None,
+        keys: str = "",
     ) -> Alert | None:
         """A changed article keeps its story; it alerts only for a group its story has not alerted yet."""
         self.db.execute(
@@ -142,6 +147,8 @@ class ArticleRows:
         )
         self.db.execute("DELETE FROM matches WHERE article_id = ?", [article_id])
         self._save_matches(article_id, matches)
+        if keys:
+            self.save_keys([(article_id, keys)])
         row = self.db.execute(
             "SELECT url, canonical_url, source, published, lang, story_id, forwarded_from, forwarded_url "
             "FROM articles WHERE id = ?",
@@ -209,4 +216,22 @@ class ArticleRows:
         self.db["deliveries"].insert_all(
             ({"alert_id": alert_id, "channel": c, "status": "pending", "attempts": 0} for c in channels),
             ignore=True,
+        )
+
+    # ------------------------------------------------------------------------------------ search keys
+
+    def unkeyed(self, limit: int) -> list[tuple[int, str, str]]:
+        """Up to ``limit`` articles stored before search keys existed (schema 7), newest first: (id, title, text)."""
+        return self.db.execute(
+            "SELECT id, title, text FROM articles WHERE NOT EXISTS (SELECT 1 FROM article_keys_text k "
+            "WHERE k.article_id = articles.id) ORDER BY id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+
+    def save_keys(self, rows: list[tuple[int, str]]) -> None:
+        """(article id, loose key stream) for each: what search reads (bot/store/queries.py)."""
+        self.db.conn.executemany(
+            "INSERT INTO article_keys_text (article_id, keys) VALUES (?, ?) ON CONFLICT (article_id) "
+            "DO UPDATE SET keys = excluded.keys",
+            rows,
         )

@@ -1,16 +1,13 @@
 """The read side of the store, shared by every interface: the CLI, and the chat commands of Slack and Matrix.
 
-Users think in stories, not pages: ``recent`` and ``search`` list stories (first headline, first source,
-number of sources, newest sighting); ``articles=True`` adds every copy.
+Users think in stories, not pages: ``recent`` and ``search`` (bot/store/search.py) list stories (first
+headline, first source, number of sources, newest sighting); ``articles=True`` adds every copy.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import TYPE_CHECKING
-
-from bot.errors import QueryError
 
 if TYPE_CHECKING:
     from bot.store.db import Store
@@ -38,64 +35,7 @@ def recent(store: Store, keyword: str | None = None, limit: int = 20, articles: 
         "JOIN stories s ON s.id = newest.story_id ORDER BY newest.last_alert DESC"
     )
     rows = [_story(row) for row in store.db.query(sql, [*params, limit])]
-    return _with_articles(store, rows) if articles else rows
-
-
-def search(store: Store, query: str, limit: int = 20, articles: bool = False,
-           marks: tuple[str, str] = ("[", "]")) -> list[dict]:  # fmt: skip
-    """Full-text search (FTS5 syntax), one row per story, the story with the newest matching article first.
-
-    Newest first, not best first (bm25), because that is what someone watching the news asks of a search (the
-    latest on a name, like ``recent``), and because it is cheap whatever the query: FTS5 walks its index in rowid
-    order, so the rows are read newest first and reading stops at the ``limit``-th story. bm25 scores every
-    match before the first row comes out: 190 ms for a word in half of 200,000 articles, against under 1 ms.
-    """
-    sql = (
-        "SELECT a.id, a.story_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rowid DESC"
-    )
-    newest: dict[int, int] = {}  # story -> its newest matching article, newest first
-    try:
-        cursor = store.db.execute(sql, [query])
-        for article_id, story_id in cursor:
-            if story_id is not None and story_id not in newest:
-                newest[story_id] = article_id
-                if len(newest) >= limit:
-                    break
-        cursor.close()
-    except sqlite3.OperationalError as exc:
-        message = str(exc).removeprefix("fts5: ")
-        raise QueryError(
-            f'cannot search for "{query}": {message}. Put a phrase in double quotes, '
-            'e.g. "Deir ez-Zor", or use AND / OR / NOT between words'
-        ) from exc
-    rows, best = [], []
-    for story_id, article_id in newest.items():
-        row = story(store, story_id, members=False)
-        if row:
-            rows.append(row)
-            best.append(article_id)
-    snippets = _snippets(store, query, best, marks)
-    for row, rowid in zip(rows, best, strict=True):
-        row["snippet"] = snippets[rowid]
-    return _with_articles(store, rows) if articles else rows
-
-
-def _snippets(store: Store, query: str, rowids: list[int], marks: tuple[str, str]) -> dict[int, str]:
-    """snippet() of the shown articles only (it is costly). Each is looked up by rowid, with LIMIT 1 (else FTS5
-    looks ahead for the next match, far off for a rare phrase), but for a prefix* query, which FTS5 would
-    expand again at every lookup (5 ms for a common prefix): one pass over its matches then."""
-    column = "snippet(articles_fts, 1, ?, ?, ' … ', 16)"
-    if "*" not in query:
-        sql = f"SELECT {column} FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ? LIMIT 1"  # noqa: S608
-        return {rowid: store.db.execute(sql, [*marks, query, rowid]).fetchone()[0] for rowid in rowids}
-    places = ",".join("?" * len(rowids))
-    sql = (  # +rowid: a filter on the pass, not a lookup per value
-        f"SELECT rowid, {column} FROM articles_fts WHERE articles_fts MATCH ? "  # noqa: S608
-        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({places}) LIMIT ?"
-    )
-    params = [*marks, query, min(rowids), max(rowids), *rowids, len(rowids)]
-    return dict(store.db.execute(sql, params)) if rowids else {}
+    return with_articles(store, rows) if articles else rows
 
 
 def story(store: Store, story_id: int, members: bool = True) -> dict | None:
@@ -103,7 +43,7 @@ def story(store: Store, story_id: int, members: bool = True) -> dict | None:
     found = [_story(row) for row in store.db.query(sql, [story_id])]
     if not found:
         return None
-    return _with_articles(store, found)[0] if members else found[0]
+    return with_articles(store, found)[0] if members else found[0]
 
 
 def also(store: Store, story_id: int, article_id: int) -> list[dict]:
@@ -115,7 +55,7 @@ def also(store: Store, story_id: int, article_id: int) -> list[dict]:
     return [{"source": source, "url": url, "seen": seen} for source, url, seen in rows]
 
 
-def _with_articles(store: Store, rows: list[dict]) -> list[dict]:
+def with_articles(store: Store, rows: list[dict]) -> list[dict]:
     for row in rows:
         row["articles"] = [
             {"id": i, "source": source, "title": title, "url": url, "published": published, "seen": seen}

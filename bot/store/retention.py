@@ -108,7 +108,7 @@ def _delete(store: Store, ids: list[int], now: str, counts: dict[str, int]) -> N
          for key in stories.Fingerprint.from_blob(digest, shingles).band_keys()],
     )  # fmt: skip
     for table, column in (("followups", "article_id"), ("article_urls", "article_id"), ("matches", "article_id"),
-                          ("fingerprints", "article_id")):  # fmt: skip
+                          ("fingerprints", "article_id"), ("article_keys_text", "article_id")):  # fmt: skip
         db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)  # noqa: S608
     db.execute(f"DELETE FROM articles WHERE id IN ({marks})", ids)  # noqa: S608
     smarks = ",".join("?" * len(story_ids))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -161,4 +161,29 @@ def v6(db: sqlite_utils.Database) -> None:
                 break
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6}
+def v7(db: sqlite_utils.Database) -> None:
+    """Search in every spelling: each article's loose key stream (bot/text/normalise.py), indexed by FTS5 beside
+    its text, so that a query for a name finds it as the alerts do (bot/store/queries.py). The keys of articles
+    stored before are computed by ``wirewatch run`` in the background (``unkeyed`` / ``save_keys``); until then
+    search finds them by their text alone."""
+    db.execute("CREATE TABLE article_keys_text (article_id INTEGER PRIMARY KEY REFERENCES articles(id), keys TEXT)")
+    db.execute(
+        "CREATE VIRTUAL TABLE article_keys USING fts5(keys, content='article_keys_text', content_rowid='article_id', "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    db.execute(
+        "CREATE TRIGGER article_keys_ai AFTER INSERT ON article_keys_text BEGIN "
+        "INSERT INTO article_keys (rowid, keys) VALUES (new.article_id, new.keys); END"
+    )
+    db.execute(
+        "CREATE TRIGGER article_keys_ad AFTER DELETE ON article_keys_text BEGIN "
+        "INSERT INTO article_keys (article_keys, rowid, keys) VALUES ('delete', old.article_id, old.keys); END"
+    )
+    db.execute(
+        "CREATE TRIGGER article_keys_au AFTER UPDATE ON article_keys_text BEGIN "
+        "INSERT INTO article_keys (article_keys, rowid, keys) VALUES ('delete', old.article_id, old.keys); "
+        "INSERT INTO article_keys (rowid, keys) VALUES (new.article_id, new.keys); END"
+    )
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}

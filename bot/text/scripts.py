@@ -124,23 +124,40 @@ def suffix_of(token: str) -> str | None:
 # Each language's commonest short words: the loose reading of names (bot/match.py) is for texts in another
 # language than English, told by these when it has no letter English does not use (a short German sentence).
 _FUNCTION_WORDS = {
-    "en": {"the", "and", "of", "to", "in", "is", "was", "for", "on", "with", "that", "by", "at", "from", "as",
-           "are", "were", "has", "have", "it", "its", "an", "be", "he", "said"},
-    "other": {"der", "die", "das", "und", "nicht", "mit", "von", "den", "dem", "des", "ist", "sich", "auf", "für",
-              "ein", "eine", "im", "zu", "bei", "nach", "wurde", "le", "la", "les", "et", "est", "une", "du",
-              "dans", "pour", "qui", "sur", "au", "aux", "par", "pas", "sont", "ont", "ve", "bir", "bu", "ile",
-              "için", "olarak", "ki", "gibi", "daha", "sonra", "oldu", "olan", "û", "li", "di", "ji", "ku", "bi",
-              "ew", "hat", "jî", "vê", "wê"},
+    "en": {"the", "and", "of", "to", "is", "was", "for", "on", "with", "that", "by", "at", "from", "as",
+           "are", "were", "has", "have", "it", "its", "be", "he", "said", "this", "they"},
+    "de": {"der", "die", "das", "und", "nicht", "mit", "von", "den", "dem", "des", "ist", "sich", "auf", "für",
+           "ein", "eine", "im", "zu", "bei", "nach", "wurde"},
+    "fr": {"le", "la", "les", "et", "est", "une", "du", "dans", "pour", "qui", "sur", "au", "aux", "par", "pas",
+           "sont", "ont"},
+    "tr": {"ve", "bir", "bu", "ile", "için", "olarak", "ki", "gibi", "daha", "sonra", "oldu", "olan", "da", "de"},
+    "ku": {"û", "li", "di", "ji", "ku", "bi", "ew", "hat", "jî", "vê", "wê", "de"},
 }  # fmt: skip
+_NAMES = {"en": "English", "de": "German", "fr": "French", "tr": "Turkish", "ku": "Kurdish (Kurmanji)"}
+# Letters that one of those languages has and the others do not (or rarely): a spelling's own evidence.
+_LETTERS = (("tr", "şığİ"), ("ku", "êîû"), ("de", "äöüß"), ("fr", "éèàçëïôœ"))
+
+
+def language_of(text: str) -> str:
+    """``text``'s language among English, German, French, Turkish and Kurdish, by its commonest words in its first
+    1,000 characters (English when nothing tells)."""
+    words = text[:1000].casefold().split()
+    counts = {lang: sum(1 for w in words if w in common) for lang, common in _FUNCTION_WORDS.items()}
+    best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
+    return best if counts[best] > counts["en"] else "en"
 
 
 def other_language(text: str) -> bool:
-    """Whether a Latin-script ``text`` reads as German, French, Turkish or Kurdish rather than English, by the
-    share of their commonest words in its first 1,000 characters."""
-    words = text[:1000].casefold().split()
-    english = sum(1 for w in words if w in _ENGLISH)
-    other = sum(1 for w in words if w in _OTHER)
-    return other > english
+    """Whether a Latin-script ``text`` reads as German, French, Turkish or Kurdish rather than English."""
+    return language_of(text) != "en"
 
 
-_ENGLISH, _OTHER = _FUNCTION_WORDS["en"], _FUNCTION_WORDS["other"]
+def spelling_language(found: str, context: str) -> str:
+    """Whose spelling a name found by the loose reading is, for ``wirewatch explain``: by its own letters, else by
+    the words around it."""
+    lowered = found.casefold()
+    for lang, letters in _LETTERS:
+        if any(letter in lowered for letter in letters):
+            return _NAMES[lang]
+    lang = language_of(context)
+    return _NAMES[lang] if lang != "en" else "another language's"

@@ -1,0 +1,254 @@
+"""``wirewatch search``, ``/wirewatch search``, ``!wirewatch search``: stored articles that name something, in
+every spelling and both scripts the alerts would match, newest first, one row per story.
+
+A query is words, "phrases", AND / OR / NOT, parentheses and prefix*, as in FTS5; but a plain word, a name
+typed without quotes (Deir ez-Zor), an apostrophe (Asa'ib), a hyphen or a quote left open is never a syntax
+error: each word or phrase (a *leaf*) is quoted before SQLite sees it. Consecutive plain words that a configured
+keyword group reads as one name are one leaf (Deir ez-Zor is the name, not Deir AND ez AND Zor).
+
+Each leaf is looked up twice, and the two lists merged newest first:
+
+- in the text index (``articles_fts``): the leaf as written, as FTS5 reads it;
+- in the key index (``article_keys``, schema 7): the leaf's spellings as the matcher derives them
+  (bot/text/variants.py), and, when the leaf names a configured keyword group, every spelling of every one of
+  that group's terms (search Bukamal finds al-Boukamal and البوكمال). The key index holds each article's loose
+  key stream (bot/text/normalise.py), so a spelling is a phrase of keys; what it finds is then confirmed by
+  the matcher on the article's own text, which also gives the snippet.
+
+A prefix* leaf has no spellings to derive: a query with one is looked up in the text index only.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.errors import QueryError
+from bot.match import Matcher, snippet
+from bot.models import Group, Match
+from bot.store.queries import story, with_articles
+
+if TYPE_CHECKING:
+    from bot.store.db import Store
+
+_TOKENS = re.compile(r'"((?:[^"]|"")*)(?:"(\*?)|$)|(\()|(\))|([^\s()"]+)')  # a quote left open closes at the end
+OPERATORS = ("AND", "OR", "NOT")
+
+
+@dataclass(slots=True)
+class Leaf:
+    text: str
+    prefix: bool = False  # text*: FTS5's prefix query, in the text index only
+
+
+Item = Leaf | str  # a leaf, an operator or a parenthesis
+
+
+def parse(query: str, names: Matcher | None = None) -> list[Item]:
+    """The query as leaves, operators and parentheses; plain words in a row that ``names`` reads as one name
+    (a configured keyword group's) are one leaf."""
+    items: list[Item] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        items.extend(_runs(run, names))
+        run.clear()
+
+    for phrase, star, opened, closed, word in _TOKENS.findall(query):
+        if word and word in OPERATORS:
+            flush()
+            items.append(word)
+        elif word and word.endswith("*") and word.strip("*"):
+            flush()
+            items.append(Leaf(word.rstrip("*"), prefix=True))
+        elif word:
+            run.append(word)
+        else:
+            flush()
+            if opened or closed:
+                items.append(opened or closed)
+            elif phrase.strip():
+                items.append(Leaf(phrase.replace('""', '"'), prefix=bool(star)))
+    flush()
+    return items
+
+
+def _runs(words: list[str], names: Matcher | None) -> list[Leaf]:
+    """Plain words: each one a leaf, but the longest run of them that is a name."""
+    out: list[Leaf] = []
+    i = 0
+    while i < len(words):
+        for j in range(len(words), i + 1, -1):
+            text = " ".join(words[i:j])
+            if names is not None and any(hit.start == 0 and hit.end == len(text) for hit in names.find(text)):
+                out.append(Leaf(text))
+                i = j
+                break
+        else:
+            out.append(Leaf(words[i]))
+            i += 1
+    return out
+
+
+def _quoted(leaf: Leaf) -> str:
+    return '"' + leaf.text.replace('"', '""') + '"' + ("*" if leaf.prefix else "")
+
+
+def text_query(items: list[Item]) -> str:
+    """The FTS5 query of the text index: every leaf quoted."""
+    return " ".join(_quoted(item) if isinstance(item, Leaf) else item for item in items)
+
+
+def spellings(leaf: Leaf, groups: list[Group], names: Matcher | None) -> Matcher:
+    """A matcher for every spelling of ``leaf``: its own, and, when it names configured keyword groups, every
+    spelling of each of their terms."""
+    terms = [leaf.text]
+    if names is not None:
+        named = {hit.term.group for hit in names.find(leaf.text) if hit.end - hit.start >= 0.8 * len(leaf.text)}
+        terms += [term for group in groups if group.name in named for term in group.terms]
+    return Matcher([Group(leaf.text, tuple(dict.fromkeys(terms)))])
+
+
+def key_phrases(matcher: Matcher) -> str:
+    """The FTS5 query of the key index that finds any of ``matcher``'s spellings: an OR of key phrases."""
+    phrases = set()
+    for term in matcher.terms:
+        patterns = term.loose_patterns if term.loose_patterns else term.patterns
+        phrases.update('"' + " ".join(p.strip("#").split("#")) + '"' for p in patterns if p.strip("#"))
+    return "(" + " OR ".join(sorted(phrases)) + ")" if phrases else ""
+
+
+def search(store: Store, query: str, limit: int = 20, articles: bool = False, marks: tuple[str, str] = ("[", "]"),
+           groups: Iterable[Group] = ()) -> list[dict]:  # fmt: skip
+    """Stories with an article that answers ``query``, the story with the newest such article first.
+
+    Newest first, not best first (bm25), because that is what someone watching the news asks of a search (the
+    latest on a name, like ``recent``), and because it is cheap whatever the query: FTS5 walks its index in
+    rowid order, so the rows are read newest first and reading stops at the ``limit``-th story."""
+    groups = list(groups)
+    names = Matcher(groups) if groups else None
+    items = parse(query, names)
+    leaves = [item for item in items if isinstance(item, Leaf)]
+    if not leaves:
+        raise QueryError(f'cannot search for "{query}": there is nothing to look for')
+    keyed: list[tuple[str, list[Matcher]]] = []
+    if not any(leaf.prefix for leaf in leaves):
+        matchers = {id(leaf): spellings(leaf, groups, names) for leaf in leaves}
+        phrases = {id(leaf): key_phrases(matchers[id(leaf)]) for leaf in leaves}
+        if all(phrases.values()):
+            expression = " ".join(phrases[id(i)] if isinstance(i, Leaf) else i for i in items)
+            keyed.append((expression, [matchers[id(leaf)] for leaf in _positive(items)]))
+    text = text_query(items)
+    newest: dict[int, int] = {}  # story -> its newest matching article, newest first
+    found_by: dict[int, Match | None] = {}  # that article -> the spelling the key index found (None: the text)
+    try:
+        streams = [_text_hits(store, text)] + [_key_hits(store, expression, positive) for expression, positive in keyed]
+        for article_id, story_id, match in _newest_first(streams):
+            if story_id is not None and story_id not in newest:
+                newest[story_id] = article_id
+                found_by[article_id] = match
+                if len(newest) >= limit:
+                    break
+    except sqlite3.OperationalError as exc:
+        message = str(exc).removeprefix("fts5: ")
+        raise QueryError(
+            f'cannot search for "{query}": {message}. Use AND / OR / NOT between words and phrases, and close '
+            "each ( and each quote"
+        ) from exc
+    rows, best = [], []
+    for story_id, article_id in newest.items():
+        row = story(store, story_id, members=False)
+        if row:
+            rows.append(row)
+            best.append(article_id)
+    texts = _snippets(store, text, [i for i in best if found_by[i] is None], marks)
+    for row, article_id in zip(rows, best, strict=True):
+        match = found_by[article_id]
+        row["snippet"] = texts.get(article_id, "") if match is None else _around(store, article_id, match, marks)
+    return with_articles(store, rows) if articles else rows
+
+
+def _positive(items: list[Item]) -> list[Leaf]:
+    """The leaves an answer must contain one of (not those after NOT)."""
+    out, negated = [], False
+    for item in items:
+        if item == "NOT":
+            negated = True
+        elif isinstance(item, Leaf):
+            if not negated:
+                out.append(item)
+            negated = False
+    return out
+
+
+def _text_hits(store: Store, query: str) -> Iterator[tuple[int, int | None, Match | None]]:
+    cursor = store.db.execute(
+        "SELECT a.id, a.story_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+        "WHERE articles_fts MATCH ? ORDER BY articles_fts.rowid DESC",
+        [query],
+    )
+    try:
+        for article_id, story_id in cursor:
+            yield article_id, story_id, None
+    finally:
+        cursor.close()
+
+
+def _key_hits(store: Store, query: str, positive: list[Matcher]) -> Iterator[tuple[int, int | None, Match | None]]:
+    """Articles the key index finds, each confirmed by the matcher on its text (a phrase of keys can also be
+    found across punctuation a name never spans)."""
+    cursor = store.db.execute(
+        "SELECT a.id, a.story_id, a.title, a.text FROM article_keys JOIN articles a ON a.id = article_keys.rowid "
+        "WHERE article_keys MATCH ? ORDER BY article_keys.rowid DESC",
+        [query],
+    )
+    try:
+        for article_id, story_id, title, body in cursor:
+            text = f"{title}\n{body}" if title else body or ""
+            for matcher in positive:
+                hits = matcher.find(text)
+                if hits:
+                    hit = hits[0]
+                    yield article_id, story_id, Match(hit.term.group, hit.term.text, hit.found, hit.start, hit.end)
+                    break
+    finally:
+        cursor.close()
+
+
+def _newest_first(streams: list[Iterator]) -> Iterator[tuple[int, int | None, Match | None]]:
+    """The streams (each newest first) as one, newest first, each article once (the key index's finding, which
+    says where the name is, over the text index's)."""
+    merged = heapq.merge(*streams, key=lambda row: (-row[0], row[2] is None))
+    last = None
+    for row in merged:
+        if row[0] != last:
+            last = row[0]
+            yield row
+
+
+def _around(store: Store, article_id: int, match: Match, marks: tuple[str, str]) -> str:
+    """The text around the spelling the key index found, marked."""
+    title, body = store.db.execute("SELECT title, text FROM articles WHERE id = ?", [article_id]).fetchone()
+    around, start, end = snippet(f"{title}\n{body}" if title else body or "", match)
+    return around[:start] + marks[0] + around[start:end] + marks[1] + around[end:]
+
+
+def _snippets(store: Store, query: str, rowids: list[int], marks: tuple[str, str]) -> dict[int, str]:
+    """FTS5's snippet() of the shown articles the text index found (it is costly). Each is looked up by rowid, with
+    LIMIT 1 (else FTS5 looks ahead for the next match, far off for a rare phrase), but for a prefix* query, which
+    FTS5 would expand again at every lookup (5 ms for a common prefix): one pass over its matches then."""
+    column = "snippet(articles_fts, 1, ?, ?, ' … ', 16)"
+    if "*" not in query:
+        sql = f"SELECT {column} FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ? LIMIT 1"  # noqa: S608
+        return {rowid: store.db.execute(sql, [*marks, query, rowid]).fetchone()[0] for rowid in rowids}
+    places = ",".join("?" * len(rowids))
+    sql = (  # +rowid: a filter on the pass, not a lookup per value
+        f"SELECT rowid, {column} FROM articles_fts WHERE articles_fts MATCH ? "  # noqa: S608
+        f"AND rowid BETWEEN ? AND ? AND +rowid IN ({places}) LIMIT ?"
+    )
+    params = [*marks, query, min(rowids), max(rowids), *rowids, len(rowids)]
+    return dict(store.db.execute(sql, params)) if rowids else {}
