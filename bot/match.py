@@ -40,6 +40,7 @@ from bot.text.normalise import (
     join_keys,
     join_loose,
     key,
+    keys_of,
     loose,
     loose_stream,
     plain,
@@ -48,7 +49,7 @@ from bot.text.normalise import (
     token_key,
     token_plain,
     without_article,
-    word_keys,
+    words,
 )
 from bot.text.scripts import (
     CYRILLIC,
@@ -60,7 +61,7 @@ from bot.text.scripts import (
     spelling_language,
     suffix_of,
 )
-from bot.text.variants import Term, compile_term
+from bot.text.variants import ARTICLE_WORDS, Term, compile_term
 
 if TYPE_CHECKING:  # not at run time: worker processes match without loading pydantic
     from bot.config import Keyword
@@ -159,7 +160,7 @@ class Matcher:
             if explanation.matched:
                 for hit in explanation.hits[:MAX_MATCHES_PER_GROUP]:
                     matches.append(Match(explanation.group, hit.term.text, hit.found, hit.start, hit.end))
-        return sorted(matches, key=lambda m: (m.start, m.keyword)), loose_stream(keys)
+        return sorted(matches, key=lambda m: (m.start, m.keyword)), loose_stream(keys, bool(CYRILLIC.search(text)))
 
     def explain(self, text: str) -> list[Explanation]:
         return self._evaluate(text)
@@ -196,28 +197,33 @@ class Matcher:
         return self._find(text)[0]
 
     def _find(self, text: str) -> tuple[list[Hit], list[str]]:
-        """The hits, and the text's word keys."""
+        """The hits, and the text's words (folded)."""
         seen = features(text)
         folded = fold(text, seen)
-        keys = word_keys(folded)
-        candidates = self._variant.candidates_in("#" + "#".join(keys) + "#") | self._exact.candidates(folded)
-        loosely = set()
+        text_words = words(folded)
+        candidates = self._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
+        candidates |= self._exact.candidates(folded)
+        loosely: set[int] = set()
+        open_endings = "cyrillic" in seen
         if not self._loose.empty and (seen & {"latin", "cyrillic"} or (text.isascii() and other_language(text))):
-            loosely = self._loose.candidates_in(loose_stream(keys)) - candidates
-        skeletal = self._skeletal if seen & {"hebrew", "sorani"} else []
+            loosely = self._loose.candidates_in(loose_stream(text_words, open_endings))
+        skeletal = self._skeletal if seen & {"hebrew", "sorani", "persian"} else []
         if not candidates and not loosely and not skeletal:
-            return [], keys
+            return [], text_words
         tokens = _tokens(text)
         terms = [self.terms[i] for i in sorted(candidates)]
         hits: list[Hit] = []
         hits += _confirm_keyed(text, tokens, [t for t in terms if not t.arabic or t.exact])
         hits += _confirm_arabic(text, tokens, [t for t in terms if t.arabic and not t.exact])
         if loosely:
-            hits += _confirm_loose(text, tokens, [self.terms[i] for i in sorted(loosely)])
+            strict = {(id(h.term), h.start) for h in hits}
+            hits += [h for h in _confirm_loose(text, tokens, [self.terms[i] for i in sorted(loosely)], open_endings)
+                     if (id(h.term), h.start) not in strict]  # fmt: skip
         if skeletal:
             done = {id(h.term) for h in hits}
-            hits += _confirm_skeletons(text, tokens, [t for t in skeletal if id(t) not in done])
-        return sorted(hits, key=lambda h: h.start), keys
+            hits += _confirm_skeletons(text, tokens, [t for t in skeletal if id(t) not in done], "sorani" in seen,
+                                       "persian" in seen)  # fmt: skip
+        return sorted(hits, key=lambda h: h.start), text_words
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -280,15 +286,24 @@ def _confirm_keyed(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
             if not exact and len(tokens[i][2]) < 2:  # a one-letter word (à, a, û) never starts a name
                 i += 1
                 continue
+            if not exact and _TURKISH_LETTERS & set(tokens[i][2]) and not tokens[i][2][:1].isupper():
+                i += 1  # kamışlı (reedy) is not Kamışlı: Turkish spells names with a capital
+                continue
             acc, best = "", None
             for j in range(i, len(tokens)):
                 if j > i and _broken(text, tokens, j - 1, j):
                     break
-                acc = join(acc, token_of(tokens[j][2]))
+                joined = join(acc, token_of(tokens[j][2]))
+                if j > i and joined == acc and not exact:  # a word that adds nothing is not part of the name
+                    break
+                acc = joined
                 if acc not in prefixes:
                     break
                 if acc in wanted and (exact or len(tokens[j][2]) >= 2):
                     best = (j, wanted[acc])
+            if best is not None and best[0] > i and not exact and _false_article(tokens[i][2]):
+                i += 1  # German "Aus Sindschar": aus reads like the article as-, but is not one
+                continue
             if best is None:
                 i += 1
                 continue
@@ -333,13 +348,26 @@ def _confirm_arabic(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
 
 
 @lru_cache(maxsize=200_000)
-def _token_loose(token: str) -> str:
-    return loose(token_key(token))
+def _token_loose(token: str, open_endings: bool = False) -> str:
+    return loose_stream(words(token_fold(token)), open_endings).strip("#").replace("#", "")
 
 
-def _confirm_loose(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
+_MARKED = frozenset("qxêîûşçığQXÊÎÛŞÇİĞ'’")  # what a short name read loosely must show: Reqa, not Rakı
+_CONSONANT = re.compile("[^VAIO#]")
+_TURKISH_LETTERS = frozenset("şığ")
+_ARTICLE_KEYS = frozenset(token_key(w) for w in ARTICLE_WORDS)
+
+
+def _false_article(token: str) -> bool:
+    """A word that reads as an article (its key is an article's) without being one."""
+    return token_key(token) in _ARTICLE_KEYS and token_fold(token) not in ARTICLE_WORDS
+
+
+def _confirm_loose(text: str, tokens: list, terms: list[Term], open_endings: bool = False) -> list[Hit]:
     """Latin terms by their loose keys (other languages' spellings): the longest run of whole tokens whose joined
-    loose key is one of a term's, starting on a capitalised word (a name is a proper noun)."""
+    loose key is one of a term's, starting on a capitalised word (a name is a proper noun) or a lowercase article
+    before one (al-Majadin). A short name (two consonants) must also show a letter of the language whose spelling
+    it is (q, x, ê, ş, ı ...), a Turkish suffix, or be in Cyrillic: Reqa, not the Turkish rakı."""
     wanted: dict[str, list[Term]] = defaultdict(list)
     prefixes: set[str] = set()
     for term in terms:
@@ -349,60 +377,82 @@ def _confirm_loose(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
     hits = []
     i = 0
     while i < len(tokens):
-        if not tokens[i][2][:1].isupper() or len(tokens[i][2]) < 2:
+        token = tokens[i][2]
+        capital = token[:1].isupper() or (
+            token_fold(token) in ARTICLE_WORDS and i + 1 < len(tokens) and tokens[i + 1][2][:1].isupper()
+        )
+        if not capital or len(token) < 2:
             i += 1
             continue
         acc, best = "", None
         for j in range(i, len(tokens)):
             if j > i and _broken(text, tokens, j - 1, j):
                 break
-            acc = join_loose(acc, _token_loose(tokens[j][2]))
+            joined = join_loose(acc, _token_loose(tokens[j][2], open_endings))
+            if j > i and joined == acc:  # a word that adds nothing (ou, û) is not part of the name
+                break
+            acc = joined
             if acc not in prefixes:
                 break
             if acc in wanted and len(tokens[j][2]) >= 2:
-                best = (j, wanted[acc])
+                best = (j, wanted[acc], acc)
+        if best is not None and len(_CONSONANT.findall(best[2])) <= 2:
+            span = text[tokens[i][0] : tokens[best[0]][1]]
+            if not (_MARKED & set(span) or CYRILLIC.search(span)):
+                best = None
         if best is None:
             i += 1
             continue
-        j, found_terms = best
+        j, found_terms, _ = best
         start, end = tokens[i][0], tokens[j][1]
         hits.extend(Hit(term, start, end, text[start:end], "loose") for term in found_terms)
         i = j + 1
     return hits
 
 
+# Sorani writes postpositions and clitics onto a name (ڕەققەدا, کەرکووکەوە, حیزبوڵڵایان): -دا -وه -ه -يان -ان
+_SORANI_ENDINGS = ("يان", "دان", "دا", "وه", "ان", "ه")
+
+
 @lru_cache(maxsize=50_000)
-def _skeleton_readings(token: str) -> frozenset[str]:
-    """A Hebrew or Sorani token's consonant skeletons: as written, and without one or two attached prefix letters
-    (Hebrew's ו ב ל מ ה ש כ: בחיזבאללה; and, in Sorani, و)."""
+def _skeleton_readings(token: str, kurdish: bool = False) -> frozenset[str]:
+    """A Hebrew, Sorani or Persian token's consonant skeletons: as written; without one or two attached prefix
+    letters (Hebrew's ו ב ל מ ה ש כ: בחיזבאללה; و otherwise); in a Sorani text, without a postposition or clitic
+    written onto it, and with ه read as the vowel ە (older Sorani spelling: دێرهزور)."""
     folded = token_fold(token)
-    readings = {skeleton(folded)}
+    forms = {folded}
+    if kurdish:
+        forms |= {folded[: -len(e)] for e in _SORANI_ENDINGS if folded.endswith(e) and len(folded) - len(e) >= 3}
+        forms |= {f[:1] + f[1:-1].replace("ه", "") + f[-1:] for f in list(forms)}
     prefixes = HEBREW_PREFIXES if HEBREW.search(token) else ("و",)
-    for first in prefixes:
-        if folded.startswith(first) and len(folded) >= 4:
-            readings.add(skeleton(folded[1:]))
-            readings.update(skeleton(folded[2:]) for second in prefixes if folded[1:].startswith(second)
-                            and len(folded) >= 5)  # fmt: skip
-    return frozenset(r for r in readings if len(r) >= 2)
+    for form in list(forms):
+        for first in prefixes:
+            if form.startswith(first) and len(form) >= 4:
+                forms.add(form[1:])
+                forms.update(form[2:] for second in prefixes if form[1:].startswith(second) and len(form) >= 5)
+    return frozenset(r for r in map(skeleton, forms) if len(r) >= 2)
 
 
-def _confirm_skeletons(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
-    """Arabic terms in Hebrew and Sorani tokens, by their consonants word by word (bot/text/normalise.py)."""
+def _confirm_skeletons(text: str, tokens: list, terms: list[Term], sorani: bool = False,
+                       persian: bool = False) -> list[Hit]:  # fmt: skip
+    """Arabic terms in Hebrew tokens, and in every Arabic-script token of a Sorani or Persian text, by their
+    consonants word by word (bot/text/normalise.py)."""
     by_head: dict[str, list[tuple[Term, tuple[str, ...]]]] = defaultdict(list)
     for term in terms:
         for shape in term.skeletons:
             by_head[shape[0]].append((term, shape))
     hits = []
     for i, (start, _, token) in enumerate(tokens):
-        if not (HEBREW.search(token) or SORANI.search(token)):
+        if not (HEBREW.search(token) or (sorani and "\u0621" <= token[:1] <= "\u06ff") or SORANI.search(token)
+                or (persian and "\u0621" <= token[:1] <= "\u06ff")):  # fmt: skip
             continue
-        for head in _skeleton_readings(token):
+        for head in _skeleton_readings(token, sorani):
             for term, shape in by_head.get(head, ()):
                 last = i + len(shape) - 1
                 if last >= len(tokens) or any(_broken(text, tokens, k, k + 1) for k in range(i, last)):
                     continue
                 rest = tokens[i + 1 : last + 1]
-                if all(skeleton(token_fold(t[2])) == s for t, s in zip(rest, shape[1:], strict=True)):
+                if all(s in _skeleton_readings(t[2], sorani) for t, s in zip(rest, shape[1:], strict=True)):
                     hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]], "skeleton"))
     return _longest(hits)
 

@@ -138,11 +138,16 @@ def key(folded: str) -> str:
 def word_keys(folded: str) -> list[str]:
     """Each word's key. Every rule is word-local, so the text is split into words and each word's key comes from
     a cache: one dictionary lookup per word instead of a regex pass over the whole text per rule."""
+    return keys_of(words(folded))
+
+
+def keys_of(text_words: list[str]) -> list[str]:
+    """``word_keys`` of words already split."""
     cache = _WORD_KEYS
     if len(cache) > 200_000:  # bounded: about 20 MB at most
         cache.clear()
     keys = []
-    for word in words(folded):
+    for word in text_words:
         k = cache.get(word)
         if k is None:
             k = cache[word] = _word_key(word)
@@ -238,25 +243,39 @@ def arabic_readings(token: str) -> tuple[frozenset[str], frozenset[str]]:
 # Kurmanji c: Cerablus, Sincar); y = j (German j: Fatemijun, Jarmuk); z = s (German s: Hisbollah, Deir es-Sor);
 # v = w (Turkish, German); ch = sh (French: Qamichli, al-Cham); kh = h = x (Turkish h, Kurmanji x, Russian kh for
 # خ and ح: Хезболла); gh = g (German, Turkish: Bagdad, Bağdat).
-_LOOSE_DIGRAPHS = (("ch", "sh"), ("kh", "h"), ("gh", "g"))
+_LOOSE_DIGRAPHS = (("ch", "sh"), ("kh", "h"), ("gh", "g"), ("nb", "mb"))  # nb: Turkish writes Membiç
 _LOOSE = str.maketrans({"U": "V", "I": "V", "c": "j", "Y": "j", "z": "s", "v": "W", "x": "h"})
 _LOOSE_DOUBLE = re.compile(r"([^#])\1+")
 
 
 _LOOSE_WORDS: dict[str, str] = {}
+# A word's last vowel, kept as a class: a name's ending is its most stable vowel across languages (-a, -e for taa
+# marbuta), and telling it keeps the loose reading off words that differ there (Haseki for Hasakah, Rakı).
+_FINAL_CLASS = {"a": "A", "e": "A", "i": "I", "y": "I", "o": "O", "u": "O", "w": "O"}
+FINAL_CLASSES = "AIO"
 
 
-def loose_stream(keys: list[str]) -> str:
-    """``loose(key(text))`` from the text's ``word_keys``, a cached lookup per word."""
-    cache = _LOOSE_WORDS
-    if len(cache) > 200_000:
-        cache.clear()
-    out = []
-    for k in keys:
-        lk = cache.get(k)
-        if lk is None:
-            lk = cache[k] = loose(k)
-        out.append(lk)
+def loose_word(word: str) -> str:
+    """A folded word's loose key (``loose`` of its key), its final vowel as a class: A (a, e), I (i, y), O (o, u)."""
+    found = _LOOSE_WORDS.get(word)
+    if found is not None:
+        return found
+    if len(_LOOSE_WORDS) > 200_000:
+        _LOOSE_WORDS.clear()
+    k = loose(_word_key(word))
+    if k.endswith("V"):
+        bare = word[:-1] if len(word) > 2 and word[-1] == "h" and word[-2] in "aeiou" else word
+        k = k[:-1] + _FINAL_CLASS.get(bare[-1:], "V")
+    _LOOSE_WORDS[word] = k
+    return k
+
+
+def loose_stream(text_words: list[str], open_endings: bool = False) -> str:
+    """The loose key stream of a text's words. ``open_endings``: without each word's final vowel (Russian
+    declines names by their ending: Ракка, Ракке, Ракку are one)."""
+    out = [loose_word(w) for w in text_words]
+    if open_endings:
+        out = [k[:-1] if len(k) > 1 and k[-1] in FINAL_CLASSES else k for k in out]
     return "#" + "#".join(out) + "#"
 
 
@@ -271,10 +290,12 @@ def loose(strict: str) -> str:
 
 # ------------------------------------------------------------------------------ Arabic-script skeleton
 
-# Hebrew (and Sorani) write vowels Arabic leaves out (מוסול for الموصل) and often one letter for two (ס for س and
-# ص): they are compared with Arabic on the consonants alone, the emphatic ones as their plain pairs.
+# Hebrew, Sorani and Persian write vowels Arabic leaves out (מוסול for الموصل, دێرەزور, سینجار), doubled letters
+# Arabic writes once (ڕەققە for الرقة), and often one letter for two (ס for س and ص, ק for ق and ك, ت for ة): they
+# are compared with Arabic on the consonants alone, the emphatic ones as their plain pairs, a double as one.
 _SKELETON = str.maketrans({"ا": None, "و": None, "ي": None, "ء": None, "ص": "س", "ث": "س", "ض": "د", "ط": "ت",
-                           "ظ": "ز", "ذ": "ز", "خ": "ح", "غ": "ع"})  # fmt: skip
+                           "ظ": "ز", "ذ": "ز", "خ": "ح", "غ": "ع", "ق": "ك"})  # fmt: skip
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def skeleton(folded_word: str) -> str:
@@ -283,7 +304,9 @@ def skeleton(folded_word: str) -> str:
     if folded_word in ("ابو", "بو", "البو"):
         return "ابو"
     core = without_article(folded_word)
-    return core[:1] + core[1:].translate(_SKELETON) if core[:1] not in "اوي" else core.translate(_SKELETON)
+    shape = core[:1] + core[1:].translate(_SKELETON) if core[:1] not in "اوي" else core.translate(_SKELETON)
+    shape = _DOUBLED.sub(r"\1", shape)
+    return shape[:-1] + "ه" if len(shape) > 2 and shape[-1] == "ت" else shape  # هیئت, הייאת: ت for ة
 
 
 def join_loose(left: str, right: str) -> str:

@@ -71,13 +71,15 @@ TURKISH_SUFFIX = _TURKISH_SUFFIX
 _ELISION = re.compile(r"(?<![^\W\d_])(?:qu|[dljnsmct])['’](?=[^\W\d_])")
 
 
-_FEATURES = re.compile("[\u00c0-\u024f\u0400-\u05ff\u0695\u06b5\u06c6\u06ce\u06d5]")
+_FEATURES = re.compile("[\u00c0-\u024f\u0400-\u05ff\u0695\u06b5\u06c6\u06ce\u06d5\u067e\u0686\u0698\u06a9\u06af\u06cc]")
+PERSIAN = re.compile("[\u067e\u0686\u0698\u06a9\u06af\u06cc]")  # پ چ ژ ک گ ی: Persian's (and Kurdish) letters
 
 
 def features(text: str) -> frozenset[str]:
     """What ``text`` holds besides ASCII and plain Arabic, in one pass: ``cyrillic``, ``hebrew``, ``sorani``,
-    ``latin`` (a Latin letter English does not use: é ü ş ê ß) and ``marked`` (ş š ı, which ``convert`` spells
-    out). Most texts are ASCII, told without reading them (``str.isascii`` is a flag)."""
+    ``persian`` (پ چ ژ ک گ ی, which Persian and Kurdish write and Arabic does not), ``latin`` (a Latin letter
+    English does not use: é ü ş ê ß) and ``marked`` (ş š ı, which ``convert`` spells out). Most texts are ASCII,
+    told without reading them (``str.isascii`` is a flag)."""
     if text.isascii():
         return frozenset()
     found = set()
@@ -90,6 +92,8 @@ def features(text: str) -> frozenset[str]:
             found.add("cyrillic")
         elif char <= "\u05ff":
             found.add("hebrew")
+        elif char in "\u067e\u0686\u0698\u06a9\u06af\u06cc":
+            found.add("persian")
         else:
             found.add("sorani")
     return frozenset(found)

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 
 from bot.text.normalise import (
     CONJUNCTIONS,
+    FINAL_CLASSES,
     PREPOSITIONS,
     fold,
     is_arabic,
     join_keys,
     join_loose,
     key,
-    loose,
+    loose_stream,
     plain,
     skeleton,
     without_article,
@@ -47,9 +48,13 @@ from bot.text.normalise import words as split_words
 
 # Sun letters as transliterated: the article assimilates to them (ad-Dawla, ash-Sham, az-Zawr, ...).
 _SUN = ("th", "dh", "sh", "t", "d", "r", "z", "s", "n", "l")
+ARTICLE_WORDS = frozenset({"al", "el", "ul", "il", "a", "e", "i", *(v + sun for v in "aeiu" for sun in _SUN)})
 _ARTICLES = {"al", "el", "ul", "il"}
+# Every way the Arabic article is written apart: al, el, ul, il; assimilated (ad-, as-, ash-, az- ...); a- and e-
+# (Hebrew and French renderings: Deir a-Zor); and the Turkish izafet -i (Ehl-i Hak, Deyr-i Zor).
 _GLIDE_PLURAL = re.compile(r"([ie])[yw](?=[ou])")  # Fatemiyoun ~ Fatimioun ~ Fatimyon: the -iyoun glide drops
 _LATIN_ARTICLE_FORMS = ("", "al", "el")  # vowel classes make ul = al and il = el
+_INNER_ARTICLE_FORMS = ("a",)  # between a name's words only: Deir a-Zor (a Hebrew and French rendering)
 _ARABIC_PREFIXES = ("", *CONJUNCTIONS, *PREPOSITIONS, *(c + p for c in CONJUNCTIONS for p in PREPOSITIONS))
 
 
@@ -90,16 +95,17 @@ def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
         return Term(text, group, role, False, True, sequences=sequences, patterns=patterns, skeletons=skeletons)
     variants = [v for base in _latin_variants(words) for v in _particle_forms(base)]
     variants += [[_GLIDE_PLURAL.sub(r"\1", w) for w in v] for v in variants if any(_GLIDE_PLURAL.search(w) for w in v)]
-    patterns = frozenset(key(" ".join(s)) for v in variants for s in _joinings(v)) - {"##"}
+    spelled = [s for v in variants for s in _joinings(v)]
+    patterns = frozenset(key(" ".join(s)) for s in spelled) - {"##"}
     keys = frozenset(functools.reduce(join_keys, p.strip("#").split("#")) for p in patterns)
-    loose_patterns = frozenset(q for p in patterns for q in _loose_forms(loose(p)))
-    loose_keys = frozenset(functools.reduce(join_loose, p.strip("#").split("#")) for p in loose_patterns)
+    loose_patterns = frozenset(q for s in spelled for q in _loose_forms(loose_stream(split_words(" ".join(s)))))
+    loose_keys = frozenset(functools.reduce(join_loose, p.strip("#").split("#")) for p in loose_patterns - {"##"})
     return Term(text, group, role, False, False, keys=keys, patterns=patterns, loose_keys=loose_keys,
                 loose_patterns=loose_patterns)  # fmt: skip
 
 
 _PARTICLE = ("bu", "abu", "abou", "bou", "ebu", "albu")
-_EPENTHESIS = re.compile(r"(?<=V[b-df-hj-np-tv-zW])V(?=[lr]V)")  # a vowel put into a cluster: Jarab(u)lus
+_EPENTHESIS = re.compile(r"(?<=V[b-df-hj-np-tv-zW])V(?=[lr][VAIO])")  # a vowel put into a cluster: Jarab(u)lus
 
 
 def _particle_forms(words: list[str]) -> list[list[str]]:
@@ -119,20 +125,25 @@ def _particle_forms(words: list[str]) -> list[list[str]]:
         tail = [rest, *words[i + 1 :]]
     else:
         return [words]
-    before = [w for w in words[:i] if w not in _ARTICLES]
+    before = words[:i]  # an article before the particle stays: Al Bou-Kamal
     return [words, [*before, "abu", *tail], [*before, "bu", *tail]]
 
 
 def _loose_forms(pattern: str) -> set[str]:
-    """A loose pattern with the endings other languages put on a name's last word (an oblique or case vowel
-    after a consonant, -om, -yê after a vowel) and without an epenthetic vowel (Jarab(u)lus)."""
+    """A loose pattern with the endings other languages put on a name's last word, and without an epenthetic
+    vowel (Jarab(u)lus). After a vowel: none (a Russian text is read with open endings: Ракке, Ракку), -yê
+    (Kurmanji Reqayê), -ha after a final -ah (Kurmanji Hizbullaha). After a consonant: a vowel (Kurmanji
+    Dêrezorê; Russian Мосуле), -om (Russian Зором) and -s (German genitive: Mossuls)."""
     forms = {pattern}
     forms.update(pattern[: m.start()] + pattern[m.end() :] for m in _EPENTHESIS.finditer(pattern))
     for p in list(forms):
-        if p.endswith("V#"):
-            forms.add(p[:-1] + "jV#")
-        elif len(p) > 2:
-            forms.update({p[:-1] + "V#", p[:-1] + "Vm#"})
+        last = p[-2:-1]
+        if last in FINAL_CLASSES:
+            forms.update({p[:-2] + "#", p[:-2] + "VjA#"})
+            if last == "A":
+                forms.add(p[:-2] + "VhA#")
+        elif last and last != "V":
+            forms.update({p[:-1] + "A#", p[:-1] + "Vm#", p[:-1] + "s#"})
     return forms - {"##"}
 
 
@@ -171,6 +182,8 @@ def _joinings(words: list[str]) -> list[list[str]]:
                 current = word
         out.append([*parts, current])
     content = [w for i, w in enumerate(words) if not _is_article(w, words[i + 1] if i + 1 < len(words) else None)]
+    if len(content) == 2 and len(words) == 2:  # a two-word name written as one (Tal Afar: Telafer, تلعفر)
+        out.append(["".join(words)])
     if len(content) > 3:
         return out
     splits = []
@@ -197,9 +210,9 @@ def _is_article(word: str, following: str | None) -> bool:
     return bool(sun) and word in {v + sun for v in "aeiu"}
 
 
-def _article_forms(following: str) -> list[str]:
+def _article_forms(following: str, inner: bool = False) -> list[str]:
     sun = _sun(following)
-    return [*_LATIN_ARTICLE_FORMS, *((f"a{sun}", f"e{sun}") if sun else ())]
+    return [*_LATIN_ARTICLE_FORMS, *(_INNER_ARTICLE_FORMS if inner else ()), *((f"a{sun}", f"e{sun}") if sun else ())]
 
 
 def _latin_variants(words: list[str]) -> list[list[str]]:
@@ -209,7 +222,7 @@ def _latin_variants(words: list[str]) -> list[list[str]]:
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else None
         if following is not None and _is_article(word, following):
-            slots.append(_article_forms(following))
+            slots.append(_article_forms(following, inner=i > 0))
             content.append("")  # placeholder: the slot's form goes here
         else:
             content.append(word)
