@@ -16,6 +16,9 @@ import os
 import random
 import re
 import time
+from pathlib import Path
+
+import yaml
 
 from bot.config import Keyword
 from bot.match import Matcher
@@ -86,10 +89,33 @@ def naive_patterns(keywords: list[Keyword]) -> list[re.Pattern[str]]:
     return [re.compile(r"(?<!\w)" + re.escape(t) + r"(?!\w)", re.IGNORECASE) for k in keywords for t in k.terms]
 
 
-def time_engine(matcher: Matcher, texts: list[str]) -> tuple[float, int]:
+def time_engine(matcher: Matcher, texts: list[str], index: bool = False) -> tuple[float, int]:
+    """CPU seconds to match ``texts``; ``index``: also key them for the search index, as ``run`` does."""
     started = time.process_time()
-    found = sum(1 for text in texts if matcher.match(text))
+    if index:
+        found = sum(1 for text in texts if matcher.match_and_index(text)[0])
+    else:
+        found = sum(1 for text in texts if matcher.match(text))
     return time.process_time() - started, found
+
+
+def world_texts() -> list[str]:
+    """Articles of Turkish, Kurdish, Persian, Russian, Hebrew, German and French news, which take the loose and
+    skeleton readings that English and Arabic texts never reach: the sentences of
+    tests/data/spellings_world.yaml, each language's run together, about 4 KB an article."""
+    path = Path(__file__).parent.parent / "tests" / "data" / "spellings_world.yaml"
+    by_lang: dict[str, list[str]] = {}
+    for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+        by_lang.setdefault(case.get("lang", "en"), []).append(case["text"])
+    articles = []
+    for sentences in by_lang.values():
+        article = ""
+        for sentence in sentences * 40:
+            article += sentence + "\n"
+            if len(article.encode("utf-8")) > 4000:
+                articles.append(article)
+                article = ""
+    return articles
 
 
 def main() -> None:
@@ -117,6 +143,16 @@ def main() -> None:
         f"engine: build {build:.2f} s ({patterns} pre-filter patterns); match {seconds:.2f} s CPU = "
         f"{size_mb / seconds:.1f} MB/s, {len(texts) / seconds:.0f} articles/s; {matched} articles matched"
     )
+
+    seconds, _ = time_engine(matcher, texts, index=True)
+    rate = f"{size_mb / seconds:.1f} MB/s, {len(texts) / seconds:.0f} articles/s"
+    print(f"engine + search index keys (what run does): {rate}")
+    world = world_texts()
+    world_mb = sum(len(t.encode("utf-8")) for t in world) / 1e6
+    time_engine(matcher, world[:100])
+    seconds, _ = time_engine(matcher, world)
+    print(f"other presses ({len(world)} articles of tests/data/spellings_world.yaml sentences, {world_mb:.1f} MB): "
+          f"{world_mb / seconds:.1f} MB/s")  # fmt: skip
 
     sample = texts[: args.naive_sample]
     sample_mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6

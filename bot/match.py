@@ -28,7 +28,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import TYPE_CHECKING
 
 import ahocorasick
@@ -57,6 +57,7 @@ from bot.text.scripts import (
     HEBREW_PREFIXES,
     SORANI,
     features,
+    language_of,
     other_language,
     spelling_language,
     suffix_of,
@@ -71,6 +72,7 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640\u06d6-\u06ed"
 _TOKEN = re.compile(rf"(?:[^\W_]|[{_MARKS}])+(?:['’](?:[^\W_]|[{_MARKS}])+)*")
 _ELIDED = re.compile(r"(?i)(?:qu|[dljnsmct])['’](?=[^\W\d_])")  # French elision: d'Idleb is Idleb
 _JOINERS = frozenset("'’ʼ\u05f3")  # apostrophes: inside a name (Kata'ib), never a break
+_GERESH = frozenset("'’׳")
 _HEBREW_ARTICLE = re.compile("^[\u05d5\u05d1\u05dc\u05de\u05d4\u05e9\u05db]{0,2}אל?$")  # (ו/ב...) א or אל
 
 
@@ -132,6 +134,7 @@ class Matcher:
 
     def __init__(self, keywords: Iterable[Keyword | Group]) -> None:
         self.groups = list(keywords)
+        self._order = {g.name: (i, g) for i, g in enumerate(self.groups)}  # a hit's group, in config order
         self.terms: list[Term] = []
         for group in self.groups:
             for role, texts in (("term", group.terms), ("require", group.require), ("exclude", group.exclude)):
@@ -143,24 +146,27 @@ class Matcher:
         self._variant = _Automaton(((i, t) for i, t in indexed if not t.exact), key)
         self._exact = _Automaton(((i, t) for i, t in indexed if t.exact), plain)
         self._loose = _LooseAutomaton([(i, t) for i, t in indexed if t.loose_patterns])
-        self._skeletal = [t for t in self.terms if t.skeletons]
+        self._skeletal = _Skeletons(self.terms)
 
     # ----------------------------------------------------------------------------------------- public
 
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
-        return self.match_and_index(text)[0]
+        return self._matches(self._find(text)[0])
 
     def match_and_index(self, text: str) -> tuple[list[Match], str]:
-        """``match``, and the text's loose key stream, which the search index keeps (bot/store/queries.py): the
+        """``match``, and the text's loose key stream, which the search index keeps (bot/store/search.py): the
         words are keyed once for both."""
         hits, keys = self._find(text)
+        return self._matches(hits), loose_stream(keys, bool(CYRILLIC.search(text)))
+
+    def _matches(self, hits: list[Hit]) -> list[Match]:
         matches = []
         for explanation in self._explained(hits, only_hit=True):
             if explanation.matched:
                 for hit in explanation.hits[:MAX_MATCHES_PER_GROUP]:
                     matches.append(Match(explanation.group, hit.term.text, hit.found, hit.start, hit.end))
-        return sorted(matches, key=lambda m: (m.start, m.keyword)), loose_stream(keys, bool(CYRILLIC.search(text)))
+        return sorted(matches, key=lambda m: (m.start, m.keyword))
 
     def explain(self, text: str) -> list[Explanation]:
         return self._evaluate(text)
@@ -175,9 +181,8 @@ class Matcher:
         for hit in hits:
             by_group[hit.term.group][hit.term.role].append(hit)
         out = []
-        for group in self.groups:
-            if only_hit and group.name not in by_group:
-                continue
+        groups = sorted((self._order[name] for name in by_group), key=lambda g: g[0]) if only_hit else None
+        for group in [g for _, g in groups] if groups is not None else self.groups:
             roles = by_group.get(group.name, {})
             found, required, excluded = roles.get("term", []), roles.get("require", []), roles.get("exclude", [])
             explanation = Explanation(group.name, False, found, required, excluded)
@@ -203,11 +208,13 @@ class Matcher:
         text_words = words(folded)
         candidates = self._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
         candidates |= self._exact.candidates(folded)
-        loosely: set[int] = set()
-        open_endings = "cyrillic" in seen
+        loose_readings: dict[bool, set[int]] = {}  # open endings -> the terms the loose reading finds
         if not self._loose.empty and (seen & {"latin", "cyrillic"} or (text.isascii() and other_language(text))):
-            loosely = self._loose.candidates_in(loose_stream(text_words, open_endings))
-        skeletal = self._skeletal if seen & {"hebrew", "sorani", "persian"} else []
+            modes = [True] if "cyrillic" in seen else [False, True] if "latin" in seen and _kurmanji(text) else [False]
+            for open_endings in modes:
+                loose_readings[open_endings] = self._loose.candidates_in(loose_stream(text_words, open_endings))
+        loosely = set().union(*loose_readings.values())
+        skeletal = self._skeletal if self._skeletal and seen & {"hebrew", "sorani", "persian"} else None
         if not candidates and not loosely and not skeletal:
             return [], text_words
         tokens = _tokens(text)
@@ -215,14 +222,14 @@ class Matcher:
         hits: list[Hit] = []
         hits += _confirm_keyed(text, tokens, [t for t in terms if not t.arabic or t.exact])
         hits += _confirm_arabic(text, tokens, [t for t in terms if t.arabic and not t.exact])
-        if loosely:
-            strict = {(id(h.term), h.start) for h in hits}
-            hits += [h for h in _confirm_loose(text, tokens, [self.terms[i] for i in sorted(loosely)], open_endings)
-                     if (id(h.term), h.start) not in strict]  # fmt: skip
+        for open_endings, found in loose_readings.items():
+            taken = {(id(h.term), h.start) for h in hits}
+            hits += [h for h in _confirm_loose(text, tokens, [self.terms[i] for i in sorted(found)], open_endings)
+                     if (id(h.term), h.start) not in taken]  # fmt: skip
         if skeletal:
-            done = {id(h.term) for h in hits}
-            hits += _confirm_skeletons(text, tokens, [t for t in skeletal if id(t) not in done], "sorani" in seen,
-                                       "persian" in seen)  # fmt: skip
+            taken = {(id(h.term), h.start) for h in hits}
+            hits += [h for h in _confirm_skeletons(text, tokens, skeletal, "sorani" in seen, "persian" in seen)
+                     if (id(h.term), h.start) not in taken]  # fmt: skip
         return sorted(hits, key=lambda h: h.start), text_words
 
 
@@ -243,6 +250,8 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
         ):  # fmt: skip
             article = out.pop()
             start, token = article[0], article[2] + token
+        if text[end : end + 1] in _GERESH and token[-1:] in "גזצתחא":  # מנבג', אלנג'באא': the geresh ends it
+            end, token = end + 1, token + text[end]
         out.append((start, end, token))
     return out
 
@@ -348,6 +357,14 @@ def _confirm_arabic(text: str, tokens: list, terms: list[Term]) -> list[Hit]:
 
 
 @lru_cache(maxsize=200_000)
+def _kurmanji(text: str) -> bool:
+    """Kurmanji Kurdish ends names in its own vowels (Qamişlo for Qamishli), so its names are also read without
+    their final vowel: told by its ê with ş (Turkish has ş, French ê, neither both), or its commonest words."""
+    lowered = text[:2000].casefold()
+    return ("ê" in lowered and "ş" in lowered) or language_of(text) == "ku"
+
+
+@lru_cache(maxsize=50_000)
 def _token_loose(token: str, open_endings: bool = False) -> str:
     return loose_stream(words(token_fold(token)), open_endings).strip("#").replace("#", "")
 
@@ -430,31 +447,98 @@ def _skeleton_readings(token: str, kurdish: bool = False) -> frozenset[str]:
             if form.startswith(first) and len(form) >= 4:
                 forms.add(form[1:])
                 forms.update(form[2:] for second in prefixes if form[1:].startswith(second) and len(form) >= 5)
-    return frozenset(r for r in map(skeleton, forms) if len(r) >= 2)
+    readings = {r for r in map(skeleton, forms) if r}
+    if kurdish or HEBREW.search(token):  # ڕەققە, רקה: the final vowel letter may stand for ة
+        readings |= {r + "ه" for r in readings if not r.endswith("ه")}
+    return frozenset(readings)
 
 
-def _confirm_skeletons(text: str, tokens: list, terms: list[Term], sorani: bool = False,
+@lru_cache(maxsize=50_000)
+def _fused_readings(token: str, kurdish: bool = False) -> frozenset[tuple[str, str]]:
+    """Two words written as one with the article between them (תחריר-א-שאם, تحریرالشام, חיזבאללה): the
+    skeletons of both halves, the second with its article."""
+    folded = token_fold(token)
+    pairs = set()
+    for at in range(2, len(folded) - 3):
+        if folded.startswith("ال", at):
+            for left in _skeleton_readings(folded[:at], kurdish):
+                pairs.update((left, right) for right in _skeleton_readings(folded[at:], kurdish))
+    return frozenset(pairs)
+
+
+class _Skeletons:
+    """The Arabic terms by the skeleton of their first word, and of their first words written as one."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.by_head: dict[str, list[tuple[Term, tuple[str, ...]]]] = defaultdict(list)
+        self.by_joined: dict[str, set[str]] = defaultdict(set)
+        for term in terms:
+            for shape in term.skeletons:
+                self.by_head[shape[0]].append((term, shape))
+                for n in range(2, len(shape) + 1):
+                    self.by_joined[_joined(shape[:n])].add(shape[0])
+
+    def __bool__(self) -> bool:
+        return bool(self.by_head)
+
+
+def _confirm_skeletons(text: str, tokens: list, index: _Skeletons, sorani: bool = False,
                        persian: bool = False) -> list[Hit]:  # fmt: skip
     """Arabic terms in Hebrew tokens, and in every Arabic-script token of a Sorani or Persian text, by their
     consonants word by word (bot/text/normalise.py)."""
-    by_head: dict[str, list[tuple[Term, tuple[str, ...]]]] = defaultdict(list)
-    for term in terms:
-        for shape in term.skeletons:
-            by_head[shape[0]].append((term, shape))
+    by_head, by_joined = index.by_head, index.by_joined
     hits = []
     for i, (start, _, token) in enumerate(tokens):
         if not (HEBREW.search(token) or (sorani and "\u0621" <= token[:1] <= "\u06ff") or SORANI.search(token)
                 or (persian and "\u0621" <= token[:1] <= "\u06ff")):  # fmt: skip
             continue
-        for head in _skeleton_readings(token, sorani):
+        persian_only = not (sorani or SORANI.search(token) or HEBREW.search(token))
+        readings = _skeleton_readings(token, sorani)
+        heads = readings | {left for left, _ in _fused_readings(token, sorani)}
+        heads |= {head for reading in readings for head in by_joined.get(reading, ())}
+        for head in heads:
             for term, shape in by_head.get(head, ()):
-                last = i + len(shape) - 1
-                if last >= len(tokens) or any(_broken(text, tokens, k, k + 1) for k in range(i, last)):
+                last = _fit(text, tokens, i, shape, sorani)
+                if last is None or (persian_only and not _persian_fit(term, shape, tokens[last][2])):
                     continue
-                rest = tokens[i + 1 : last + 1]
-                if all(s in _skeleton_readings(t[2], sorani) for t, s in zip(rest, shape[1:], strict=True)):
-                    hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]], "skeleton"))
+                hits.append(Hit(term, start, tokens[last][1], text[start : tokens[last][1]], "skeleton"))
     return _longest(hits)
+
+
+def _fit(text: str, tokens: list, i: int, shape: tuple[str, ...], sorani: bool) -> int | None:
+    """The last of the tokens from ``i`` on that spell ``shape`` word by word (two words may be one token)."""
+    slot, k = 0, i
+    while slot < len(shape):
+        if k >= len(tokens) or (k > i and _broken(text, tokens, k - 1, k)):
+            return None
+        token = tokens[k][2]
+        readings = _skeleton_readings(token, sorani)
+        if shape[slot] in readings:
+            slot += 1
+        elif slot + 1 < len(shape) and (shape[slot], shape[slot + 1]) in _fused_readings(token, sorani):
+            slot += 2
+        else:
+            joined = [n for n in range(len(shape), slot + 1, -1) if _joined(shape[slot:n]) in readings]
+            if not joined:
+                return None
+            slot = joined[0]
+        k += 1
+    return k - 1
+
+
+def _joined(shape: tuple[str, ...]) -> str:
+    """Words written as one (חיזבאללה, حیزبوڵڵا): their skeletons run together, a letter doubled at a junction
+    written once."""
+    return reduce(lambda left, right: left + right[left[-1:] == right[:1] :], shape)
+
+
+def _persian_fit(term: Term, shape: tuple[str, ...], last: str) -> bool:
+    """Persian writes the vowels Arabic writes, so its skeleton readings are kept for names of four consonants or
+    more (مدائن is not الميادين), and a final ی the name does not have makes another word: an adjective or
+    an indefinite (حزب‌اللهی, فاطمیونی)."""
+    if sum(map(len, shape)) < 4:
+        return False
+    return not token_fold(last).endswith("ي") or any(seq[-1].endswith("ي") for seq in term.sequences)
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
@@ -518,6 +602,8 @@ def spelling(hit: Hit, text: str = "") -> str:
         notes.append("Hebrew letters for Arabic ones" + (", by its consonants" if hit.how == "skeleton" else ""))
     elif SORANI.search(found):
         notes.append("Sorani Kurdish" + (", by its consonants" if hit.how == "skeleton" else ""))
+    elif hit.how == "skeleton":
+        notes.append("Persian or Kurdish spelling, by its consonants")
     elif hit.how == "loose":
         notes.append(f"{spelling_language(found, text)} spelling")
     suffix = suffix_of(found)

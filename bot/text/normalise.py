@@ -249,6 +249,7 @@ _LOOSE_DOUBLE = re.compile(r"([^#])\1+")
 
 
 _LOOSE_WORDS: dict[str, str] = {}
+_GLIDE_I = re.compile(r"(?<=[aeou])i(?=[aeiou])")  # German Haiat, French Baiat: an i between vowels is a y
 # A word's last vowel, kept as a class: a name's ending is its most stable vowel across languages (-a, -e for taa
 # marbuta), and telling it keeps the loose reading off words that differ there (Haseki for Hasakah, Rakı).
 _FINAL_CLASS = {"a": "A", "e": "A", "i": "I", "y": "I", "o": "O", "u": "O", "w": "O"}
@@ -262,7 +263,7 @@ def loose_word(word: str) -> str:
         return found
     if len(_LOOSE_WORDS) > 200_000:
         _LOOSE_WORDS.clear()
-    k = loose(_word_key(word))
+    k = loose(_word_key(_GLIDE_I.sub("y", word)))
     if k.endswith("V"):
         bare = word[:-1] if len(word) > 2 and word[-1] == "h" and word[-2] in "aeiou" else word
         k = k[:-1] + _FINAL_CLASS.get(bare[-1:], "V")
@@ -299,14 +300,14 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 
 def skeleton(folded_word: str) -> str:
-    """A folded Arabic-script word's consonants (its article off); the first letter is kept whatever it is; the
-    particle Abu (ابو, بو, البو) is itself."""
+    """A folded Arabic-script word's consonants (its article off), emphatic and plain letters as one (Hebrew
+    and Persian spell ق ك ط ت ص س alike); the particle Abu (ابو, بو, البو) is itself."""
     if folded_word in ("ابو", "بو", "البو"):
         return "ابو"
     core = without_article(folded_word)
-    shape = core[:1] + core[1:].translate(_SKELETON) if core[:1] not in "اوي" else core.translate(_SKELETON)
-    shape = _DOUBLED.sub(r"\1", shape)
-    return shape[:-1] + "ه" if len(shape) > 2 and shape[-1] == "ت" else shape  # هیئت, הייאת: ت for ة
+    if len(core) > 2 and core.endswith("ت"):
+        core = core[:-1] + "ه"  # هیئت, הייאת: ت for ة
+    return _DOUBLED.sub(r"\1", core.translate(_SKELETON))
 
 
 def join_loose(left: str, right: str) -> str:

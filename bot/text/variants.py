@@ -89,8 +89,8 @@ def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
         sequences = _arabic_sequences(words)
         patterns = frozenset(p for seq in sequences for p in _arabic_patterns(seq))
         skeletons = tuple(dict.fromkeys(
-            shape for seq in sequences if min(map(len, shape := tuple(skeleton(w) for w in seq))) >= 2
-            and sum(map(len, shape)) >= 3
+            shape for seq in sequences if min(map(len, shape := tuple(skeleton(w) for w in seq))) >= 2 - (len(seq) > 1)
+            and sum(map(len, shape)) >= 3 + (min(map(len, shape)) < 2)
         ))  # fmt: skip
         return Term(text, group, role, False, True, sequences=sequences, patterns=patterns, skeletons=skeletons)
     variants = [v for base in _latin_variants(words) for v in _particle_forms(base)]
@@ -98,7 +98,9 @@ def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
     spelled = [s for v in variants for s in _joinings(v)]
     patterns = frozenset(key(" ".join(s)) for s in spelled) - {"##"}
     keys = frozenset(functools.reduce(join_keys, p.strip("#").split("#")) for p in patterns)
-    loose_patterns = frozenset(q for s in spelled for q in _loose_forms(loose_stream(split_words(" ".join(s)))))
+    # Not the assimilated article before a name (ar-Raqqa): read loosely, written solid, Arraqqa is Irak.
+    loose_spelled = [s for v in variants if v[0] in _ARTICLES or v[0] not in ARTICLE_WORDS for s in _joinings(v)]
+    loose_patterns = frozenset(q for s in loose_spelled for q in _loose_forms(loose_stream(split_words(" ".join(s)))))
     loose_keys = frozenset(functools.reduce(join_loose, p.strip("#").split("#")) for p in loose_patterns - {"##"})
     return Term(text, group, role, False, False, keys=keys, patterns=patterns, loose_keys=loose_keys,
                 loose_patterns=loose_patterns)  # fmt: skip
