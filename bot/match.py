@@ -556,6 +556,13 @@ def article_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
+def search_keys(title: str, text: str) -> str:
+    """The loose key stream ``Matcher.match_and_index`` gives an article, without matching it: for articles
+    stored before the search index had keys (bot/store/search.py ``index_backlog``)."""
+    whole = article_text(title, text)
+    return loose_stream(words(fold(whole)), bool(CYRILLIC.search(whole)))
+
+
 def snippet(text: str, match: Match, width: int = 240) -> tuple[str, int, int]:
     """About ``width`` characters of ``text`` around ``match``, on word boundaries, and the match's
     position inside the snippet (for marking it)."""

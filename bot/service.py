@@ -179,6 +179,7 @@ async def _health(config: Config, links):
 
 GRACE = 25.0  # seconds that polls in flight get to finish after SIGTERM (the chat tasks stop meanwhile)
 LONGEST = 366 * 86400.0  # no timer is set further out than this (a later one would overflow the clock)
+BACKLOG_EVERY = 5.0  # seconds between two batches of older articles keyed for search (bot/store/search.py)
 WORKER_IDLE = 60.0  # the worker processes exit after this long without a page to read, and start again on one
 
 
@@ -248,6 +249,18 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
 
     scheduler.add_job(prune, "interval", hours=24, id="retention",
                       next_run_time=datetime.now(UTC) + timedelta(minutes=5))  # fmt: skip
+
+    async def index_backlog() -> None:
+        from bot.store.search import index_backlog as index_some
+
+        keyed = await pipeline.write(index_some, pipeline.store)
+        if keyed:
+            log.info("search: %d older articles indexed in every spelling", keyed)
+        else:
+            scheduler.remove_job("search-keys")
+
+    scheduler.add_job(index_backlog, "interval", seconds=BACKLOG_EVERY, id="search-keys",
+                      next_run_time=datetime.now(UTC) + timedelta(seconds=BACKLOG_EVERY))  # fmt: skip
     scheduler.start()
     log.info("wirewatch run: %d sources scheduled", len(config.sources))
     print(f"wirewatch: watching {len(config.sources)} sources; Ctrl-C to stop.", file=sys.stderr)

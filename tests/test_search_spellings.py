@@ -5,7 +5,12 @@ command layer of /wirewatch and !wirewatch, as the alerts would find them."""
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
+import subprocess
+import sys
 from html import escape
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +18,9 @@ from bot.chat.commands import HIGHLIGHT, Request, handle
 from bot.config import load
 from bot.demo.server import SiteServer
 from bot.store import Store
+from tests.utils import wait_for
 
+ROOT = Path(__file__).parents[1]
 FILLER = ("Residents said the power came back in the evening after a long cut, and the market reopened. " * 6).strip()
 ARTICLES = {
     1: ("Strike near Dayr al-Zawr", f"Drones struck a depot in Dayr al-Zawr on Monday. {FILLER}"),
@@ -92,3 +99,44 @@ def test_the_chat_commands_search_the_same_way(stored):
     assert all(HIGHLIGHT[0] in row["snippet"] for row in reply.rows)
     marked = {row["snippet"].split(HIGHLIGHT[0])[1].split(HIGHLIGHT[1])[0] for row in reply.rows}
     assert marked == {"Dayr al-Zawr", "دير الزور", "Deyrizor'da", "Дейр-эз-Зоре"}
+
+
+def test_search_keys_are_those_the_alerts_path_stores():
+    from bot.match import Matcher, search_keys
+
+    matcher = Matcher(load_groups())
+    for title, text in ARTICLES.values():
+        assert search_keys(title, text) == matcher.match_and_index(f"{title}\n{text}")[1]
+
+
+def load_groups():
+    from bot.config import Keyword
+
+    return [Keyword(**group) for group in GROUPS]
+
+
+def test_run_indexes_articles_stored_before_search_read_every_spelling(tmp_path, cli):
+    """A database from before schema 7 has no keys: search finds its articles by their text only (Deyrizor'da
+    is not found as Deir ez-Zor) until `run` has keyed them in the background."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "feed.xml").write_text(feed(ARTICLES), encoding="utf-8")
+    with SiteServer(tmp_path / "site") as server:
+        config = tmp_path / "wirewatch.yaml"
+        source = {"name": "Wire", "url": server.url("/feed.xml"), "articles": "never", "every": "1h"}
+        config.write_text(json.dumps({"database": "w.db", "sources": [source], "keywords": GROUPS}), encoding="utf-8")
+        assert cli("check", "--config", config)[0] == 0
+        db = sqlite3.connect(tmp_path / "w.db")
+        with db:
+            db.execute("DELETE FROM article_keys_text")  # as a database migrated from schema 6 has it
+        assert found(cli, config, "Deir ez-Zor") == set()  # the text index alone: no article writes it so
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            wait_for(lambda: db.execute("SELECT count(*) FROM article_keys_text").fetchone()[0] == len(ARTICLES),
+                     timeout=60, what="run to key the older articles")  # fmt: skip
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        db.close()
+    assert proc.returncode == 0, err
+    assert found(cli, config, "Deir ez-Zor") == {1, 2, 5, 7}

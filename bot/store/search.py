@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import QueryError
-from bot.match import Matcher, snippet
+from bot.match import Matcher, search_keys, snippet
 from bot.models import Group, Match
 from bot.store.queries import story, with_articles
 
@@ -252,3 +252,11 @@ def _snippets(store: Store, query: str, rowids: list[int], marks: tuple[str, str
     )
     params = [*marks, query, min(rowids), max(rowids), *rowids, len(rowids)]
     return dict(store.db.execute(sql, params)) if rowids else {}
+
+
+def index_backlog(store: Store, batch: int = 200) -> int:
+    """Keys for up to ``batch`` articles stored before search read every spelling (schema 7), newest first: ``run``
+    calls it every few seconds until none is left. Returns how many it keyed."""
+    rows = store.unkeyed(batch)
+    store.save_keys([(article_id, search_keys(title, text)) for article_id, title, text in rows])
+    return len(rows)
