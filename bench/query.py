@@ -48,6 +48,7 @@ from common import NEWSWEB, ROOT, load
 from bot.store import Store
 from bot.store import articles as store_articles
 from bot.store import queries as query
+from bot.store.search import search
 
 if TYPE_CHECKING:
     from bot.config import Keyword
@@ -215,7 +216,8 @@ def generate(path: Path, count: int) -> None:
                     now = datetime.fromtimestamp(item.seen, UTC)
                     store_articles.utcnow = lambda now=now: now  # the bot's clock when it stored this one
                     fresh = now - article.published <= max_age
-                    store.add_article(article, found.matches, fresh, snippet, "page", fingerprint=found.fingerprint)
+                    store.add_article(article, found.matches, fresh, snippet, "page", fingerprint=found.fingerprint,
+                                      keys=found.keys)  # fmt: skip
             done = (k + 1) * TRANSACTION
             if k % 40 == 0 or done >= count:
                 rate = min(done, count) / (time.perf_counter() - started)
@@ -297,11 +299,13 @@ def one(path: Path, kind: str, arg: str | None, cold: bool) -> dict:
     """One query in this (fresh) process: open the store and answer, as the CLI does; then count the matches."""
     if cold:
         evict(path)
+    groups = _keywords() if kind == "search" else []  # the CLI has read its config before it opens the store
     started, opening = time.perf_counter(), time.process_time()
     store = Store.open_for_queries(path)  # as the CLI opens it
     opened, cpu = time.perf_counter(), time.process_time()
     opening = cpu - opening
-    rows = query.search(store, arg) if kind == "search" else query.recent(store, keyword=arg)
+    # search as the CLI calls it, with the config's groups
+    rows = search(store, arg, groups=groups) if kind == "search" else query.recent(store, keyword=arg)
     answered, cpu = time.perf_counter(), time.process_time() - cpu
     matches = None
     if kind == "search":

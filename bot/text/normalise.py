@@ -146,13 +146,13 @@ def keys_of(text_words: list[str]) -> list[str]:
     cache = _WORD_KEYS
     if len(cache) > 200_000:  # bounded: about 20 MB at most
         cache.clear()
-    keys = []
-    for word in text_words:
-        k = cache.get(word)
-        if k is None:
-            k = cache[word] = _word_key(word)
-        keys.append(k)
-    return keys
+    known = cache.get
+    return [known(word) or _keyed(word) for word in text_words]
+
+
+def _keyed(word: str) -> str:
+    k = _WORD_KEYS[word] = _word_key(word)
+    return k
 
 
 def plain(folded: str) -> str:
@@ -274,7 +274,8 @@ def loose_word(word: str) -> str:
 def loose_stream(text_words: list[str], open_endings: bool = False) -> str:
     """The loose key stream of a text's words. ``open_endings``: without each word's final vowel (Russian
     declines names by their ending: Ракка, Ракке, Ракку are one)."""
-    out = [loose_word(w) for w in text_words]
+    known = _LOOSE_WORDS.get  # most words are known: a lookup, not a call, for each (the hot path)
+    out = [known(w) or loose_word(w) for w in text_words]
     if open_endings:
         out = [k[:-1] if len(k) > 1 and k[-1] in FINAL_CLASSES else k for k in out]
     return "#" + "#".join(out) + "#"
