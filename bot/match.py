@@ -152,13 +152,13 @@ class Matcher:
 
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
-        return self._matches(self._find(text)[0])
+        return self._matches(self._scan(text)[0])
 
     def match_and_index(self, text: str) -> tuple[list[Match], str]:
         """``match``, and the text's loose key stream, which the search index keeps (bot/store/search.py): the
         words are keyed once for both."""
-        hits, keys = self._find(text)
-        return self._matches(hits), loose_stream(keys, bool(CYRILLIC.search(text)))
+        hits, text_words, seen = self._scan(text)
+        return self._matches(hits), loose_stream(text_words, "cyrillic" in seen)
 
     def _matches(self, hits: list[Hit]) -> list[Match]:
         matches = []
@@ -199,10 +199,10 @@ class Matcher:
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
-        return self._find(text)[0]
+        return self._scan(text)[0]
 
-    def _find(self, text: str) -> tuple[list[Hit], list[str]]:
-        """The hits, and the text's words (folded)."""
+    def _scan(self, text: str) -> tuple[list[Hit], list[str], frozenset[str]]:
+        """The hits, the text's words (folded) and its ``features``."""
         seen = features(text)
         folded = fold(text, seen)
         text_words = words(folded)
@@ -216,7 +216,7 @@ class Matcher:
         loosely = set().union(*loose_readings.values())
         skeletal = self._skeletal if self._skeletal and seen & {"hebrew", "sorani", "persian"} else None
         if not candidates and not loosely and not skeletal:
-            return [], text_words
+            return [], text_words, seen
         tokens = _tokens(text)
         terms = [self.terms[i] for i in sorted(candidates)]
         hits: list[Hit] = []
@@ -230,7 +230,7 @@ class Matcher:
             taken = {(id(h.term), h.start) for h in hits}
             hits += [h for h in _confirm_skeletons(text, tokens, skeletal, "sorani" in seen, "persian" in seen)
                      if (id(h.term), h.start) not in taken]  # fmt: skip
-        return sorted(hits, key=lambda h: h.start), text_words
+        return sorted(hits, key=lambda h: h.start), text_words, seen
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:

@@ -146,8 +146,10 @@ def keys_of(text_words: list[str]) -> list[str]:
     cache = _WORD_KEYS
     if len(cache) > 200_000:  # bounded: about 20 MB at most
         cache.clear()
-    known = cache.get
-    return [known(word) or _keyed(word) for word in text_words]
+    keys = list(map(cache.get, text_words))  # most words are known: one C-level lookup each (hot path)
+    if None in keys:
+        keys = [k if k is not None else _keyed(w) for k, w in zip(keys, text_words, strict=True)]
+    return keys
 
 
 def _keyed(word: str) -> str:
@@ -274,8 +276,9 @@ def loose_word(word: str) -> str:
 def loose_stream(text_words: list[str], open_endings: bool = False) -> str:
     """The loose key stream of a text's words. ``open_endings``: without each word's final vowel (Russian
     declines names by their ending: Ракка, Ракке, Ракку are one)."""
-    known = _LOOSE_WORDS.get  # most words are known: a lookup, not a call, for each (the hot path)
-    out = [known(w) or loose_word(w) for w in text_words]
+    out = list(map(_LOOSE_WORDS.get, text_words))  # most words are known: one C-level lookup each (hot path)
+    if None in out:
+        out = [k if k is not None else loose_word(w) for k, w in zip(out, text_words, strict=True)]
     if open_endings:
         out = [k[:-1] if len(k) > 1 and k[-1] in FINAL_CLASSES else k for k in out]
     return "#" + "#".join(out) + "#"
