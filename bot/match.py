@@ -158,7 +158,7 @@ class Matcher:
         """``match``, and the text's loose key stream, which the search index keeps (bot/store/search.py): the
         words are keyed once for both."""
         hits, text_words, seen = self._scan(text)
-        return self._matches(hits), loose_stream(text_words, "cyrillic" in seen)
+        return self._matches(hits), index_stream(text, text_words, seen)
 
     def _matches(self, hits: list[Hit]) -> list[Match]:
         matches = []
@@ -209,7 +209,7 @@ class Matcher:
         candidates = self._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
         candidates |= self._exact.candidates(folded)
         loose_readings: dict[bool, set[int]] = {}  # open endings -> the terms the loose reading finds
-        if not self._loose.empty and (seen & {"latin", "cyrillic"} or (text.isascii() and other_language(text))):
+        if not self._loose.empty and _read_loosely(text, seen):
             modes = [True] if "cyrillic" in seen else [False, True] if "latin" in seen and _kurmanji(text) else [False]
             for open_endings in modes:
                 loose_readings[open_endings] = self._loose.candidates_in(loose_stream(text_words, open_endings))
@@ -557,10 +557,26 @@ def article_text(title: str, text: str) -> str:
 
 
 def search_keys(title: str, text: str) -> str:
-    """The loose key stream ``Matcher.match_and_index`` gives an article, without matching it: for articles
+    """The key stream ``Matcher.match_and_index`` gives an article, without matching it: for articles
     stored before the search index had keys (bot/store/search.py ``index_backlog``)."""
     whole = article_text(title, text)
-    return loose_stream(words(fold(whole)), bool(CYRILLIC.search(whole)))
+    seen = features(whole)
+    return index_stream(whole, words(fold(whole, seen)), seen)
+
+
+def index_stream(text: str, text_words: list[str], seen: frozenset[str]) -> str:
+    """What the search index keeps of a text: its words' keys as the alerts read them. Loose keys where the
+    loose reading applies (another language's spelling), else strict ones, which are less alike: a search for
+    Dizen must not confirm every English "dozen"."""
+    if _read_loosely(text, seen):
+        return loose_stream(text_words, "cyrillic" in seen)
+    return "#" + "#".join(keys_of(text_words)) + "#"
+
+
+def _read_loosely(text: str, seen: frozenset[str]) -> bool:
+    """Whether ``text`` shows another language's spelling: letters English does not use, Cyrillic, or the
+    common words of German, French, Turkish or Kurdish."""
+    return bool(seen & {"latin", "cyrillic"}) or (text.isascii() and other_language(text))
 
 
 def snippet(text: str, match: Match, width: int = 240) -> tuple[str, int, int]:

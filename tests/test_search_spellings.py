@@ -140,3 +140,27 @@ def test_run_indexes_articles_stored_before_search_read_every_spelling(tmp_path,
         db.close()
     assert proc.returncode == 0, err
     assert found(cli, config, "Deir ez-Zor") == {1, 2, 5, 7}
+
+
+def test_a_query_compiles_only_the_groups_it_may_name():
+    """Compiling a group costs milliseconds a term, so a search compiles only the groups whose consonants the
+    query holds, in whatever script or spelling it is typed."""
+    from bot.models import Group
+    from bot.store.search import named
+
+    groups = [Group(g["name"], tuple(g["terms"])) for g in GROUPS]
+    assert [g.name for g in named("Deyrizor", groups)] == ["Deir ez-Zor"]
+    assert [g.name for g in named("Дейр-эз-Зор AND drones", groups)] == ["Deir ez-Zor"]
+    assert [g.name for g in named("البوكمال", groups)] == ["Al-Bukamal"]
+    assert [g.name for g in named("Bukamal OR Asaib", groups)] == ["Al-Bukamal"]  # Asaib alone is not the name
+    assert named("water prices", groups) == []
+
+
+def test_key_phrases_never_look_for_an_article_alone():
+    from bot.match import Matcher
+    from bot.models import Group
+    from bot.store.search import _ARTICLE_KEYS, key_phrases
+
+    phrases = key_phrases(Matcher([Group("Al-Bukamal", ("Al-Bukamal", "البوكمال"))]))
+    keys = [p.strip('"').split() for p in phrases.strip("()").split(" OR ")]
+    assert keys and all(any(k not in _ARTICLE_KEYS for k in phrase) for phrase in keys)

@@ -31,6 +31,8 @@ from bot.errors import QueryError
 from bot.match import Matcher, search_keys, snippet
 from bot.models import Group, Match
 from bot.store.queries import story, with_articles
+from bot.text.normalise import fold, is_arabic, key, loose_word, skeleton, words
+from bot.text.variants import ARTICLE_WORDS
 
 if TYPE_CHECKING:
     from bot.store.db import Store
@@ -46,6 +48,9 @@ class Leaf:
 
 
 Item = Leaf | str  # a leaf, an operator or a parenthesis
+
+
+_ARTICLE_KEYS = frozenset({key(w).strip("#") for w in ARTICLE_WORDS} | {loose_word(w) for w in ARTICLE_WORDS})
 
 
 def parse(query: str, names: Matcher | None = None) -> list[Item]:
@@ -115,11 +120,41 @@ def spellings(leaf: Leaf, groups: list[Group], names: Matcher | None) -> Matcher
 
 def key_phrases(matcher: Matcher) -> str:
     """The FTS5 query of the key index that finds any of ``matcher``'s spellings: an OR of key phrases."""
-    phrases = set()
-    for term in matcher.terms:
-        patterns = term.loose_patterns if term.loose_patterns else term.patterns
-        phrases.update('"' + " ".join(p.strip("#").split("#")) + '"' for p in patterns if p.strip("#"))
-    return "(" + " OR ".join(sorted(phrases)) + ")" if phrases else ""
+    sequences = {tuple(p.strip("#").split("#")) for term in matcher.terms for p in term.patterns | term.loose_patterns}
+    sequences = {s for s in sequences if any(k and k not in _ARTICLE_KEYS for k in s)}  # never an article alone
+    kept: list[tuple[str, ...]] = []
+    for sequence in sorted(sequences, key=len):  # a phrase that holds a shorter one adds no article
+        if not any(_inside(short, sequence) for short in kept):
+            kept.append(sequence)
+    return "(" + " OR ".join(sorted('"' + " ".join(s) + '"' for s in kept)) + ")" if kept else ""
+
+
+def named(query: str, groups: Iterable[Group]) -> list[Group]:
+    """The keyword groups ``query`` may name: those with a term whose consonants it holds, in any script's
+    spelling (a term's consonants are the same in Deyrizor, Deir ez-Zor and Дейр-эз-Зор). Compiling a group
+    costs milliseconds a term; a query names one group or two of a config's hundreds."""
+    held = _consonants(query)
+    return [g for g in groups if any((c := _consonants(t)) and c in held for t in g.terms)]
+
+
+def _consonants(text: str) -> str:
+    """A text's consonants, the article off each word (al-Bukamal, Albukamal and Bukamal are one)."""
+    parts = []
+    for word in words(fold(text)):
+        if is_arabic(word):
+            parts.append(skeleton(word))
+        elif word not in ARTICLE_WORDS:
+            word = word[2:] if word[:2] in ("al", "el") and len(word) > 4 and word[2] not in "aeiou" else word
+            parts.append(_VOWELS_AND_GLIDES.sub("", loose_word(word)))
+    return _DOUBLED.sub(r"\1", "".join(parts))
+
+
+_VOWELS_AND_GLIDES = re.compile("[VAIOWj]")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 
 def search(store: Store, query: str, limit: int = 20, articles: bool = False, marks: tuple[str, str] = ("[", "]"),
@@ -129,7 +164,7 @@ def search(store: Store, query: str, limit: int = 20, articles: bool = False, ma
     Newest first, not best first (bm25), because that is what someone watching the news asks of a search (the
     latest on a name, like ``recent``), and because it is cheap whatever the query: FTS5 walks its index in
     rowid order, so the rows are read newest first and reading stops at the ``limit``-th story."""
-    groups = list(groups)
+    groups = named(query, groups)
     names = Matcher(groups) if groups else None
     items = parse(query, names)
     leaves = [item for item in items if isinstance(item, Leaf)]

@@ -75,6 +75,7 @@ class Term:
     skeletons: tuple[tuple[str, ...], ...] = field(default=(), repr=False)  # Arabic: consonants, word by word
 
 
+@functools.lru_cache(maxsize=4096)  # a Term is immutable: the service and search compile each one once
 def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
     folded = fold(text)
     words = split_words(folded)
@@ -95,12 +96,13 @@ def compile_term(text: str, group: str, role: str, exact: bool) -> Term:
         return Term(text, group, role, False, True, sequences=sequences, patterns=patterns, skeletons=skeletons)
     variants = [v for base in _latin_variants(words) for v in _particle_forms(base)]
     variants += [[_GLIDE_PLURAL.sub(r"\1", w) for w in v] for v in variants if any(_GLIDE_PLURAL.search(w) for w in v)]
-    spelled = [s for v in variants for s in _joinings(v)]
-    patterns = frozenset(key(" ".join(s)) for s in spelled) - {"##"}
+    spelled = list(dict.fromkeys(" ".join(s) for v in variants for s in _joinings(v)))  # many are alike
+    patterns = frozenset(map(key, spelled)) - {"##"}
     keys = frozenset(functools.reduce(join_keys, p.strip("#").split("#")) for p in patterns)
     # Not the assimilated article before a name (ar-Raqqa): read loosely, written solid, Arraqqa is Irak.
-    loose_spelled = [s for v in variants if v[0] in _ARTICLES or v[0] not in ARTICLE_WORDS for s in _joinings(v)]
-    loose_patterns = frozenset(q for s in loose_spelled for q in _loose_forms(loose_stream(split_words(" ".join(s)))))
+    loose_spelled = dict.fromkeys(" ".join(s) for v in variants if v[0] in _ARTICLES or v[0] not in ARTICLE_WORDS
+                                  for s in _joinings(v))  # fmt: skip
+    loose_patterns = frozenset(q for s in loose_spelled for q in _loose_forms(loose_stream(split_words(s))))
     loose_keys = frozenset(functools.reduce(join_loose, p.strip("#").split("#")) for p in loose_patterns - {"##"})
     return Term(text, group, role, False, False, keys=keys, patterns=patterns, loose_keys=loose_keys,
                 loose_patterns=loose_patterns)  # fmt: skip
