@@ -237,8 +237,8 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
     """The text's words with their spans; a French elided article (d', l', qu') is not part of the next word,
     and a Hebrew article written apart (א-זור, אל-מיאדין) is part of it."""
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-    if text.isascii() and "'" not in text:
-        return tokens
+    if "'" not in text and "’" not in text and (text.isascii() or not HEBREW.search(text)):
+        return tokens  # no elision, no Hebrew article or geresh: most texts
     out: list[tuple[int, int, str]] = []
     for start, end, token in tokens:
         if "'" in token or "’" in token:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,6 +99,21 @@ def _runs(words: list[str], names: Matcher | None) -> list[Leaf]:
     return out
 
 
+def _is_name(leaf: Leaf, names: Matcher | None) -> bool:
+    """Whether ``leaf`` may be a name, to be read in every spelling: a configured group's, a capitalised word,
+    or a word in another script than English's (Arabic has no capitals). Everyday words are searched as typed:
+    in every spelling they would cost a second index's search for nothing."""
+    if names is not None and any(h.end - h.start >= 0.8 * len(leaf.text) for h in names.find(leaf.text)):
+        return True
+    return not leaf.text.isascii() or any(word[:1].isupper() for word in leaf.text.split())
+
+
+def _as_typed(leaf: Leaf) -> str:
+    """A word that is not a name, in the key index: its own keys, as a phrase."""
+    keys = key(fold(leaf.text)).strip("#")
+    return '"' + keys.replace("#", " ") + '"' if keys else ""
+
+
 def _quoted(leaf: Leaf) -> str:
     return '"' + leaf.text.replace('"', '""') + '"' + ("*" if leaf.prefix else "")
 
@@ -122,10 +137,11 @@ def key_phrases(matcher: Matcher) -> str:
     """The FTS5 query of the key index that finds any of ``matcher``'s spellings: an OR of key phrases."""
     sequences = {tuple(p.strip("#").split("#")) for term in matcher.terms for p in term.patterns | term.loose_patterns}
     sequences = {s for s in sequences if any(k and k not in _ARTICLE_KEYS for k in s)}  # never an article alone
-    kept: list[tuple[str, ...]] = []
+    kept: set[tuple[str, ...]] = set()
     for sequence in sorted(sequences, key=len):  # a phrase that holds a shorter one adds no article
-        if not any(_inside(short, sequence) for short in kept):
-            kept.append(sequence)
+        n = len(sequence)
+        if not any(sequence[i:j] in kept for i in range(n) for j in range(i + 1, n + 1)):
+            kept.add(sequence)
     return "(" + " OR ".join(sorted('"' + " ".join(s) + '"' for s in kept)) + ")" if kept else ""
 
 
@@ -153,9 +169,6 @@ _VOWELS_AND_GLIDES = re.compile("[VAIOWj]")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
-def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
-    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
-
 
 def search(store: Store, query: str, limit: int = 20, articles: bool = False, marks: tuple[str, str] = ("[", "]"),
            groups: Iterable[Group] = ()) -> list[dict]:  # fmt: skip
@@ -171,12 +184,14 @@ def search(store: Store, query: str, limit: int = 20, articles: bool = False, ma
     if not leaves:
         raise QueryError(f'cannot search for "{query}": there is nothing to look for')
     keyed: list[tuple[str, list[Matcher]]] = []
-    if not any(leaf.prefix for leaf in leaves):
-        matchers = {id(leaf): spellings(leaf, groups, names) for leaf in leaves}
-        phrases = {id(leaf): key_phrases(matchers[id(leaf)]) for leaf in leaves}
+    named_leaves = [leaf for leaf in _positive(items) if _is_name(leaf, names)]
+    if named_leaves and not any(leaf.prefix for leaf in leaves):
+        matchers = {id(leaf): spellings(leaf, groups, names) for leaf in leaves if _is_name(leaf, names)}
+        phrases = {id(leaf): key_phrases(matchers[id(leaf)]) if id(leaf) in matchers else _as_typed(leaf)
+                   for leaf in leaves}  # fmt: skip
         if all(phrases.values()):
             expression = " ".join(phrases[id(i)] if isinstance(i, Leaf) else i for i in items)
-            keyed.append((expression, [matchers[id(leaf)] for leaf in _positive(items)]))
+            keyed.append((expression, [matchers[id(leaf)] for leaf in named_leaves]))
     text = text_query(items)
     newest: dict[int, int] = {}  # story -> its newest matching article, newest first
     found_by: dict[int, Match | None] = {}  # that article -> the spelling the key index found (None: the text)
@@ -233,36 +248,52 @@ def _text_hits(store: Store, query: str) -> Iterator[tuple[int, int | None, Matc
         cursor.close()
 
 
-def _key_hits(store: Store, query: str, positive: list[Matcher]) -> Iterator[tuple[int, int | None, Match | None]]:
-    """Articles the key index finds, each confirmed by the matcher on its text (a phrase of keys can also be
-    found across punctuation a name never spans)."""
+def _key_hits(store: Store, query: str, positive: list[Matcher]) -> Iterator[tuple[int, int | None, Confirm]]:
+    """Articles the key index finds, each with how to confirm it: by the matcher on its text (a phrase of keys
+    can also be found across punctuation a name never spans)."""
     cursor = store.db.execute(
-        "SELECT a.id, a.story_id, a.title, a.text FROM article_keys JOIN articles a ON a.id = article_keys.rowid "
+        "SELECT a.id, a.story_id FROM article_keys JOIN articles a ON a.id = article_keys.rowid "
         "WHERE article_keys MATCH ? ORDER BY article_keys.rowid DESC",
         [query],
     )
+
+    def confirm(article_id: int) -> Match | None:
+        title, body = store.db.execute("SELECT title, text FROM articles WHERE id = ?", [article_id]).fetchone()
+        text = f"{title}\n{body}" if title else body or ""
+        for matcher in positive:
+            hits = matcher.find(text)
+            if hits:
+                hit = hits[0]
+                return Match(hit.term.group, hit.term.text, hit.found, hit.start, hit.end)
+        return None
+
     try:
-        for article_id, story_id, title, body in cursor:
-            text = f"{title}\n{body}" if title else body or ""
-            for matcher in positive:
-                hits = matcher.find(text)
-                if hits:
-                    hit = hits[0]
-                    yield article_id, story_id, Match(hit.term.group, hit.term.text, hit.found, hit.start, hit.end)
-                    break
+        for article_id, story_id in cursor:
+            yield article_id, story_id, confirm
     finally:
         cursor.close()
 
 
+Confirm = Callable[[int], "Match | None"]
+
+
 def _newest_first(streams: list[Iterator]) -> Iterator[tuple[int, int | None, Match | None]]:
-    """The streams (each newest first) as one, newest first, each article once (the key index's finding, which
-    says where the name is, over the text index's)."""
-    merged = heapq.merge(*streams, key=lambda row: (-row[0], row[2] is None))
+    """The streams (each newest first) as one, newest first, each article once. An article the text index
+    found as typed is taken as it is; one only the key index found is confirmed on its text first (about a
+    millisecond each), with the spelling found, which the snippet marks."""
+    merged = heapq.merge(*streams, key=lambda row: (-row[0], row[2] is not None))
     last = None
-    for row in merged:
-        if row[0] != last:
-            last = row[0]
-            yield row
+    for article_id, story_id, confirm in merged:
+        if article_id == last:
+            continue
+        if confirm is None:
+            last = article_id
+            yield article_id, story_id, None
+            continue
+        match = confirm(article_id)
+        if match is not None:
+            last = article_id
+            yield article_id, story_id, match
 
 
 def _around(store: Store, article_id: int, match: Match, marks: tuple[str, str]) -> str:
