@@ -169,7 +169,6 @@ _VOWELS_AND_GLIDES = re.compile("[VAIOWj]")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
-
 def search(store: Store, query: str, limit: int = 20, articles: bool = False, marks: tuple[str, str] = ("[", "]"),
            groups: Iterable[Group] = ()) -> list[dict]:  # fmt: skip
     """Stories with an article that answers ``query``, the story with the newest such article first.
