@@ -164,3 +164,9 @@ def test_key_phrases_never_look_for_an_article_alone():
     phrases = key_phrases(Matcher([Group("Al-Bukamal", ("Al-Bukamal", "البوكمال"))]))
     keys = [p.strip('"').split() for p in phrases.strip("()").split(" OR ")]
     assert keys and all(any(k not in _ARTICLE_KEYS for k in phrase) for phrase in keys)
+
+
+def test_quotes_ask_for_the_words_as_typed_unless_they_name_a_group(stored, cli):
+    assert found(cli, stored, "Hasaka") == {8}  # a capitalised word may be a name: Hasakah is found
+    assert found(cli, stored, '"Hasaka"') == set()  # quoted: as typed
+    assert found(cli, stored, '"Dayr al-Zawr"') == {1, 2, 5, 7}  # quoted, but a configured group's name

@@ -45,6 +45,7 @@ OPERATORS = ("AND", "OR", "NOT")
 class Leaf:
     text: str
     prefix: bool = False  # text*: FTS5's prefix query, in the text index only
+    quoted: bool = False  # "text": as typed, unless it is a configured group's name
 
 
 Item = Leaf | str  # a leaf, an operator or a parenthesis
@@ -77,7 +78,7 @@ def parse(query: str, names: Matcher | None = None) -> list[Item]:
             if opened or closed:
                 items.append(opened or closed)
             elif phrase.strip():
-                items.append(Leaf(phrase.replace('""', '"'), prefix=bool(star)))
+                items.append(Leaf(phrase.replace('""', '"'), prefix=bool(star), quoted=True))
     flush()
     return items
 
@@ -100,12 +101,13 @@ def _runs(words: list[str], names: Matcher | None) -> list[Leaf]:
 
 
 def _is_name(leaf: Leaf, names: Matcher | None) -> bool:
-    """Whether ``leaf`` may be a name, to be read in every spelling: a configured group's, a capitalised word,
-    or a word in another script than English's (Arabic has no capitals). Everyday words are searched as typed:
-    in every spelling they would cost a second index's search for nothing."""
+    """Whether ``leaf`` may be a name, to be read in every spelling: a configured group's; else, unless it is
+    in quotes (which ask for the words as typed), a capitalised word or one in another script than English's
+    (Arabic has no capitals). Everyday words are searched as typed: in every spelling they would cost a second
+    index's search for nothing."""
     if names is not None and any(h.end - h.start >= 0.8 * len(leaf.text) for h in names.find(leaf.text)):
         return True
-    return not leaf.text.isascii() or any(word[:1].isupper() for word in leaf.text.split())
+    return not leaf.quoted and (not leaf.text.isascii() or any(word[:1].isupper() for word in leaf.text.split()))
 
 
 def _as_typed(leaf: Leaf) -> str:
