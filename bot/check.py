@@ -33,6 +33,10 @@ class CycleStats:
     pool_busy_seconds: float = 0.0  # time with a task in the worker pool
     pool_full_share: float = 0.0  # of it, the share with a task for every worker (under 1: the pool went hungry)
     pages_waiting_max: int = 0  # the most pages waiting to be read at once (``workers: auto`` starts the pool at 100)
+    pages_cheap: int = 0  # article pages no alert could come from, read by our rules alone (bot/prefilter.py)
+    pages_accurate: int = 0  # ... and those read by the three readers
+    ms_per_cheap_page: float = 0.0  # CPU per page, all of its reading (parse, prefilter, extraction, matching)
+    ms_per_accurate_page: float = 0.0
 
     def flat(self) -> dict:
         """One JSON object: the cycle's own figures and the fetch counters (without the per-status table)."""
@@ -64,6 +68,10 @@ async def cycle(
         stats.pool_busy_seconds = pool.active_seconds
         stats.pages_waiting_max = pool.most_planned
         stats.pool_full_share = pool.full_seconds / pool.active_seconds if pool.active_seconds else 0.0
+        tiers = pipeline.tiers
+        stats.pages_cheap, stats.pages_accurate = tiers.cheap, tiers.accurate
+        stats.ms_per_cheap_page = 1000 * tiers.cheap_seconds / tiers.cheap if tiers.cheap else 0.0
+        stats.ms_per_accurate_page = 1000 * tiers.accurate_seconds / tiers.accurate if tiers.accurate else 0.0
     return results
 
 

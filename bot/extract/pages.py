@@ -1,21 +1,24 @@
 """HTML pages: the article links of a listing page, and the article's own title, date and text.
 
 One lxml parse serves the metadata (title, date, rel=canonical, language) and then the main text
-(bot/extract/body.py). Listing pages keep our own chrome model (bot/extract/html.py): no library
-finds a listing's article links.
+(bot/extract/body.py), read in one of two ways. The caller's ``accurate`` sees the page's whole text first
+(``page_text``) and says whether an alert may come from the page (bot/prefilter.py): only then is the main
+text read by the three-reader ensemble; otherwise by our own rules alone, a fifth of the CPU (bench/README.md).
+Listing pages keep our own chrome model (bot/extract/html.py): no library finds a listing's article links.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bot.extract.body import main_text
+from bot.extract.body import cheap_text, main_text
 from bot.extract.dates import parse_date
-from bot.extract.html import Element, first, inline_text, inside, metas, parse, strip_chrome
+from bot.extract.html import Element, block_text, first, inline_text, inside, metas, parse, strip_chrome
 from bot.extract.lang import guess_lang
 from bot.models import Entry
 from bot.urls import canonical_url, same_site, trusted_canonical
@@ -38,23 +41,40 @@ class PageArticle:
     published: datetime | None
     canonical: str | None  # a trusted rel=canonical target, absolute
     lang: str | None
+    accurate: bool = True  # read by the three-reader ensemble (else by our rules alone)
 
 
 # ------------------------------------------------------------------------------------------ articles
 
 
-def extract_article(markup: str, url: str) -> PageArticle:
+def extract_article(markup: str, url: str, accurate: Callable[[str], bool] | None = None) -> PageArticle:
+    """``accurate``: given the page's whole text, whether its main text must be read accurately (None: always)."""
     root = parse(markup)
     meta = metas(root)
     canonical = _canonical(root, url, meta)
     published = _published(root, meta)
     lang = _lang_attr(root)
     title = _title(root, meta)
-    text = main_text(root, markup, url)
+    precise = accurate is None or accurate(page_text(root, meta))
+    text = main_text(root, markup, url) if precise else cheap_text(root, markup, url)
     if title and text.startswith(title):
         text = text[len(title) :].lstrip("\n")
     return PageArticle(title=title, text=text, published=published, canonical=canonical,
-                       lang=lang or guess_lang(title + " " + text[:2000]))  # fmt: skip
+                       lang=lang or guess_lang(title + " " + text[:2000]), accurate=precise)  # fmt: skip
+
+
+_UNSEEN = frozenset({"script", "style"})
+
+
+def page_text(root: Element, meta: dict[str, str]) -> str:
+    """Every text of the page that a reader of its title and main text could return, and some it never does:
+    the text of every element but scripts and styles (blocks as lines, as the readers cut them), the meta
+    tags' values and the strings of its JSON-LD (articleBody, headline, description...)."""
+    parts = [block_text(root, skip=_UNSEEN), *meta.values()]
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() == "application/ld+json":
+            parts.extend(_jsonld_strings(script.text or ""))
+    return "\n".join(parts)
 
 
 def _canonical(root: Element, url: str, meta: dict[str, str]) -> str | None:
@@ -100,6 +120,23 @@ def _published(root: Element, meta: dict[str, str]) -> datetime | None:
         if date:
             return date
     return None
+
+
+def _jsonld_strings(text: str) -> list[str]:
+    try:
+        stack = [json.loads(text)]
+    except ValueError:
+        return [text]  # broken JSON-LD: its raw text, rather than nothing
+    found = []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
 
 
 def _jsonld_date(text: str) -> str | None:

@@ -26,7 +26,7 @@ from bot.extract.lang import guess_lang
 from bot.fetch import Fetcher, FetchSettings, Response
 from bot.models import Article, Entry, PollResult
 from bot.poll.entries import KINDS, Reader
-from bot.poll.reading import Digest, Reading, Workers, digest, read_article
+from bot.poll.reading import Digest, Reading, Tiers, Workers, digest, read_article
 from bot.poll.writer import Found, Update, Writer
 from bot.store import Store
 from bot.urls import canonical_url, clean_url, same_site
@@ -49,6 +49,7 @@ class Pipeline:
         self.writer = Writer(config, store)
         self.fetcher = fetcher
         self.workers = workers
+        self.tiers = Tiers()  # how the article pages were read
         self.now = now or datetime.now(UTC)
         self._in_flight: set[str] = set()  # canonical URLs being fetched by some source right now
         # Bounds that keep memory flat whatever the number of sources: sources in progress (each holds its
@@ -251,9 +252,11 @@ class Pipeline:
         cycle's pages they could read)."""
         response = await self.fetcher.get(url, proxy=source.proxy, accept=_ACCEPT_HTML, slot=self._reading)
         try:
-            return response, await self.workers.call(
+            reading = await self.workers.call(
                 read_article, response.content, response.charset, response.url, title, text
             )
+            self.tiers.add(reading)
+            return response, reading
         finally:
             self._reading.release()
 

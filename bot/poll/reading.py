@@ -36,12 +36,14 @@ if TYPE_CHECKING:  # the readers are imported where they run: a cycle of 304s ne
     from bot.extract.pages import PageArticle
     from bot.extract.telegram import ChannelPage
     from bot.match import Matcher
+    from bot.prefilter import Prefilter
     from bot.stories import Fingerprint
 
 POOL_FROM = 100  # ``workers: auto``: pages waiting to be read at once from which the pool starts
 
 _keywords: list[Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
+_prefilter: Prefilter | None = None  # and the test of the groups a page may match, at the first page
 
 
 @dataclass(slots=True)
@@ -62,11 +64,28 @@ class Reading:
     text: str
     from_page: bool
     digest: Digest
+    seconds: float = 0.0  # CPU time of the reading (parse, extraction, matching), for ``check --stats``
+
+
+@dataclass(slots=True)
+class Tiers:
+    """Pages read cheaply and accurately, and their CPU time: what ``check --stats`` says of the reading."""
+
+    cheap: int = 0
+    accurate: int = 0
+    cheap_seconds: float = 0.0
+    accurate_seconds: float = 0.0
+
+    def add(self, reading: Reading) -> None:
+        if reading.page.accurate:
+            self.accurate, self.accurate_seconds = self.accurate + 1, self.accurate_seconds + reading.seconds
+        else:
+            self.cheap, self.cheap_seconds = self.cheap + 1, self.cheap_seconds + reading.seconds
 
 
 def _start(keywords: list[Group]) -> None:
-    global _keywords, _matcher
-    _keywords, _matcher = keywords, None
+    global _keywords, _matcher, _prefilter
+    _keywords, _matcher, _prefilter = keywords, None, None
 
 
 def _start_worker(keywords: list[Group]) -> None:
@@ -88,12 +107,27 @@ def find_matches(title: str, text: str) -> list[Match]:
 
 def match_and_index(title: str, text: str) -> tuple[list[Match], str]:
     """The matches of this process's keyword groups in an article, and its search keys."""
+    from bot.match import article_text
+
+    return _the_matcher().match_and_index(article_text(title, text))
+
+
+def _the_matcher() -> Matcher:
     global _matcher
-    from bot.match import Matcher, article_text
+    from bot.match import Matcher
 
     if _matcher is None:
         _matcher = Matcher(_keywords)
-    return _matcher.match_and_index(article_text(title, text))
+    return _matcher
+
+
+def _the_prefilter() -> Prefilter:
+    global _prefilter
+    from bot.prefilter import Prefilter
+
+    if _prefilter is None:
+        _prefilter = Prefilter(_the_matcher())
+    return _prefilter
 
 
 def read_feed(content: bytes, url: str, content_type: str, charset: str | None) -> ParsedFeed:
@@ -118,15 +152,23 @@ def read_channel_page(content: bytes, charset: str | None, url: str) -> ChannelP
 
 
 def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading:
-    """The page's article, with the feed's title kept when it has one and the longer of the two texts."""
+    """The page's article, with the feed's title kept when it has one and the longer of the two texts.
+
+    The main text is read accurately only where a keyword group may match the page's whole text with the
+    feed's title and text (bot/prefilter.py); elsewhere no group can match the article, which is not matched."""
+    from bot import stories
     from bot.extract.encoding import decode
     from bot.extract.pages import extract_article
+    from bot.match import search_keys
 
-    page = extract_article(decode(content, charset), url)
+    started = time.process_time()
+    prefilter = _the_prefilter()
+    page = extract_article(decode(content, charset), url, lambda whole: bool(prefilter.groups((title, text, whole))))
     title = title or page.title
     from_page = len(page.text) >= len(text)
     text = page.text if from_page else text
-    return Reading(page, title, text, from_page, digest(title, text))
+    found = digest(title, text) if page.accurate else Digest([], stories.fingerprint(text), search_keys(title, text))
+    return Reading(page, title, text, from_page, found, time.process_time() - started)
 
 
 class Workers:
