@@ -149,11 +149,10 @@ def _paragraph_text(tag: Element) -> int:
 _BLOCKS = frozenset(BLOCK_TAGS)
 
 
-def block_text(root: Element, skip: frozenset[str] = frozenset()) -> str:
+def block_text(root: Element) -> str:
     """The text of ``root``: one line per block element, inline elements joined, whitespace folded.
 
-    Line breaks inside the HTML source are just spaces; only block boundaries become lines. Elements named in
-    ``skip`` give only their tail.
+    Line breaks inside the HTML source are just spaces; only block boundaries become lines.
     """
     parts: list[str] = []
     stack: list[tuple[Element, bool]] = [(root, False)]
@@ -166,7 +165,7 @@ def block_text(root: Element, skip: frozenset[str] = frozenset()) -> str:
             if tag is not root and tag.tail:
                 parts.append(tag.tail)
             continue
-        if not isinstance(name, str) or name in skip:  # a comment or processing instruction: only its tail
+        if not isinstance(name, str):  # a comment or processing instruction: only its tail is text
             if tag.tail and tag is not root:
                 parts.append(tag.tail)
             continue
