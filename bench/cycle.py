@@ -15,6 +15,8 @@ counted too), memory as the peak of the RSS summed over every process of the too
 how many cores the tool kept busy (the median second, and the seconds under 1.5 cores), and from the server's
 /_stats, reset before each run: requests, MB served, share answered 304, share conditional, connections
 opened. New alerts: wirewatch, lines of ``check --json``; urlwatch, NEW/CHANGED jobs in its stdout report.
+From wirewatch's ``check --stats``: the article pages read cheaply and accurately (bot/prefilter.py), the CPU of a
+reading of each, and the share that took the accurate path.
 
 Correctness: the server's own generator (SiteGen.mention, run in the server's interpreter) says which
 articles name a watched name; every such article should be alerted exactly once, in the right keyword group,
