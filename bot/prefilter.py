@@ -77,7 +77,8 @@ class Prefilter:
             folded = fold(text, scripts)
             text_words = words(folded)
             terms |= matcher._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
-            terms |= matcher._exact.candidates(folded)
+            if not matcher._exact.empty:
+                terms |= matcher._exact.candidates_in("#" + "#".join(text_words) + "#")
             if not matcher._loose.empty:
                 terms |= matcher._loose.candidates_in(loose_stream(text_words))
                 if seen & {"cyrillic", "latin"}:
