@@ -195,7 +195,7 @@ def _sources(args) -> int:
         rows = source_rows(cfg, store)
     finally:
         store.close()
-    columns = [("name", "Source"), ("type", "Type"), ("every", "Interval"), ("last_ok", "Last success"),
+    columns = [("name", "Source"), ("type", "Type"), ("every", "Interval"), ("why", "Why"), ("last_ok", "Last success"),
                ("last_error", "Last error"), ("errors", "Failures in a row"), ("articles", "Articles"),
                ("next_poll", "Next poll"), ("url", "URL")]  # fmt: skip
     print_rows(rows, columns, as_json=args.json)

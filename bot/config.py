@@ -38,7 +38,8 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _HTTP_URL = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
 _TELEGRAM_PATH = re.compile(r"^/s/[A-Za-z0-9_]+/?$")
-TELEGRAM_EVERY = 300.0  # a telegram source's interval unless it sets ``every`` (t.me answers bursts with 429)
+TELEGRAM_EVERY = 300.0  # a telegram source's shortest adaptive interval (t.me answers bursts with 429)
+START_EVERY = 600.0  # an adaptive source's interval until its items' dates tell its rhythm
 _PROXY_URL = re.compile(r"^(https?|socks5h?)://\S+$", re.IGNORECASE)
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
 _SIZE_FACTOR = {
@@ -281,7 +282,9 @@ class Config(_Model):
     database: Path = DEFAULT_DATABASE
     sources: list[Source] = Field(min_length=1)
     keywords: list[Keyword] = Field(min_length=1)
-    every: Interval = 600.0
+    every: Interval | None = None  # a fixed interval for sources without their own; unset: each adapts (schedule.py)
+    min_every: Interval = 60.0  # the adaptive interval's bounds
+    max_every: Interval = 7200.0
     max_age: Duration = 7 * 86400.0
     keep: Duration = 180 * 86400.0  # `run` prunes articles (and their alerts) first seen longer ago, daily
     channels: list[Channel] = []
@@ -314,6 +317,8 @@ class Config(_Model):
     def _cross_checks(self) -> Config:
         _unique([s.name for s in self.sources], "sources", "name")
         _unique([k.name for k in self.keywords], "keywords", "name")
+        if self.min_every > self.max_every:
+            raise _KeyedError(("min_every",), f"is longer than max_every ({self.min_every:g} s > {self.max_every:g} s)")
         groups = {k.name for k in self.keywords}
         for i, channel in enumerate(self.channels):
             for j, name in enumerate(channel.keywords or []):
@@ -350,10 +355,23 @@ class Config(_Model):
         low, high = AUTO_CONCURRENCY
         return min(high, max(low, len(self.sources) // AUTO_SOURCES_PER_SLOT))
 
+    def fixed_interval(self, source: Source) -> float | None:
+        """The interval the user chose for this source (its own ``every``, else the top-level one); None: it adapts."""
+        return source.every or self.every
+
+    def interval_bounds(self, source: Source) -> tuple[float, float]:
+        """The adaptive interval's bounds: ``min_every`` (for a Telegram channel at least 5 min: t.me answers
+        bursts with 429) to ``max_every``."""
+        low = max(self.min_every, TELEGRAM_EVERY) if source.type == "telegram" else self.min_every
+        return min(low, self.max_every), self.max_every
+
     def interval(self, source: Source) -> float:
-        if source.every:
-            return source.every
-        return TELEGRAM_EVERY if source.type == "telegram" else self.every
+        """The interval before anything is known of the source: the fixed one, else ``START_EVERY`` in bounds."""
+        fixed = self.fixed_interval(source)
+        if fixed:
+            return fixed
+        low, high = self.interval_bounds(source)
+        return min(max(START_EVERY, low), high)
 
     def age_limit(self, source: Source) -> float:
         return source.max_age or self.max_age

@@ -46,6 +46,10 @@ class FetchError(WirewatchError):
 class NotModified(FetchError):
     """A 304: the stored copy is current. Its own small exception so that it is never counted as a failure."""
 
+    def __init__(self, message: str, url: str = "", fresh_for: float | None = None) -> None:
+        super().__init__(message, url)
+        self.fresh_for = fresh_for  # the 304's Cache-Control / Expires, which the scheduler honours
+
 
 class ExtractError(WirewatchError):
     kind = "parse"

@@ -48,6 +48,7 @@ class Response:
     encoding: str = ""  # the Content-Encoding it came in (gzip, br, ...): the cap is on the decoded bytes
     elapsed: float = 0.0
     retry_after: float | None = None  # a 429/503's Retry-After, in seconds
+    fresh_for: float | None = None  # Cache-Control max-age or Expires: the server says the body holds this long
 
 
 @dataclass(slots=True)
@@ -257,7 +258,7 @@ class Fetcher:
         self.stats.bytes += len(response.content)
         if response.status == 304:
             self.stats.not_modified += 1
-            raise NotModified("not modified", url)
+            raise NotModified("not modified", url, fresh_for=response.fresh_for)
         if response.status >= 400:
             self.stats.failed += 1
             wait = f" (Retry-After {response.retry_after:g} s)" if response.retry_after else ""
@@ -310,6 +311,7 @@ class Fetcher:
                 truncated=truncated,
                 encoding=r.headers.get("content-encoding", "").strip().lower(),
                 retry_after=retry_after(r.headers.get("retry-after")) if r.status_code in (429, 503) else None,
+                fresh_for=fresh_for(r.headers.get("cache-control"), r.headers.get("expires"), r.headers.get("date")),
             )
 
 
@@ -375,6 +377,33 @@ class _Decoder:
             except zlib.error as exc:
                 raise httpx.DecodingError(f"{self._coding}: {exc}", request=self._request) from exc
         return b""
+
+
+def fresh_for(cache_control: str | None, expires: str | None, date: str | None) -> float | None:
+    """How long the response stays fresh (RFC 9111 4.2.1): ``max-age``, else ``Expires`` minus ``Date`` (or
+    now); None when the server says nothing, or ``no-cache``/``no-store`` (it wants to be asked every time)."""
+    directives = {}
+    for part in (cache_control or "").lower().split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name] = value.strip().strip('"')
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    if directives.get("max-age", "").isdigit():
+        return float(directives["max-age"])
+    if not expires:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        until = parsedate_to_datetime(expires)
+        since = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None  # "Expires: 0" and other invalid dates mean already stale
+    if until.tzinfo is None or (since is not None and since.tzinfo is None):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (until - (since or datetime.now(UTC))).total_seconds())
 
 
 def retry_after(value: str | None) -> float | None:

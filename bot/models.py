@@ -138,6 +138,7 @@ class PollResult:
     size: int = 0  # bytes of the source's response
     requests: int = 0  # made for this poll: the source, its article pages, a channel's older pages
     matched: int = 0  # new or changed articles in which a keyword group matched
+    fresh_for: float | None = None  # the source's Cache-Control max-age / Expires, in seconds (bot/schedule.py)
 
     def summary(self) -> str:
         """What the poll did, in one line (``-v``)."""

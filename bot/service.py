@@ -29,7 +29,7 @@ from bot.check import report
 from bot.config import Config, Source
 from bot.console import print_alerts
 from bot.poll.pipeline import Pipeline, running
-from bot.schedule import backoff, first_runs, jittered
+from bot.schedule import WINDOW, cadence, first_runs, next_delay
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -225,16 +225,28 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
             notice.add_done_callback(lambda _, name=result.source: notices.pop(name, None))
 
     def _again(source: Source, result) -> None:
-        errors = pipeline.reads.errors(source.name)
-        delay = jittered(backoff(config.interval(source), errors), rng)
-        if result is not None and result.retry_after:  # the site said when: never sooner (capped at a day)
-            delay = max(delay, min(result.retry_after, 86400.0))
-        scheduler.add_job(poll, "date", run_date=datetime.now(UTC) + timedelta(seconds=min(delay, LONGEST)),
-                          args=[source], id=source.name, replace_existing=True,
+        """The source's next poll: its own interval (bot/schedule.py), backed off after failures, never before
+        the site's Retry-After; saved with its reason for ``wirewatch sources``."""
+        now = datetime.now(UTC)
+        times = pipeline.reads.item_times(source.name, now - timedelta(seconds=WINDOW), now)
+        new, fresh = (result.new_articles, result.fresh_for) if result is not None else (0, None)
+        chosen = cadence(config, source, times, new, fresh, now)
+        retry = result.retry_after if result is not None else None
+        delay = min(next_delay(chosen, pipeline.reads.errors(source.name), rng, retry), LONGEST)
+        when = now + timedelta(seconds=delay)
+        scheduler.add_job(poll, "date", run_date=when, args=[source], id=source.name, replace_existing=True,
                           misfire_grace_time=None)  # fmt: skip
+        saving = asyncio.ensure_future(pipeline.write(pipeline.writer.save_cadence, source.name, chosen.seconds,
+                                                      chosen.why, when))  # fmt: skip
+        saving.add_done_callback(_saved)
+
+    def _saved(task: asyncio.Future) -> None:
+        if not task.cancelled() and task.exception() is not None:  # the writer closed at a stop: nothing lost
+            log.debug("saving a source's interval: %s", task.exception())
 
     last = {state.name: state.last_poll for state in pipeline.reads.sources()}
-    runs = first_runs(config, last, datetime.now(UTC))
+    planned = {name: next_poll for name, (_, _, next_poll) in pipeline.reads.cadences().items()}
+    runs = first_runs(config, last, datetime.now(UTC), planned)
     for source in config.sources:
         scheduler.add_job(poll, "date", run_date=runs[source.name], args=[source], id=source.name,
                           misfire_grace_time=None)  # fmt: skip

@@ -48,7 +48,8 @@ def test_valid_config_defaults_and_relative_database(tmp_path):
     path.write_text(VALID, encoding="utf-8")
     cfg = config.load(path)
     assert cfg.database_path == tmp_path / "cfg" / "data" / "ww.db"
-    assert cfg.every == 600 and cfg.max_age == 7 * 86400
+    assert cfg.every is None and (cfg.min_every, cfg.max_every) == (60, 7200) and cfg.max_age == 7 * 86400
+    assert cfg.fixed_interval(cfg.sources[0]) is None and cfg.interval(cfg.sources[0]) == 600  # adaptive
     assert cfg.sources[0].type == "feed" and cfg.sources[0].articles == "auto"
     assert cfg.channels == []
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config, parse_duration
 from bot.errors import QueryError
-from bot.schedule import backoff
+from bot.schedule import backoff, duration
 from bot.store import Store, from_iso, outbox, queries, utcnow
 from bot.store.search import search
 
@@ -154,28 +154,23 @@ def source_rows(config: Config, store: Store) -> list[dict]:
     when it is polled next (after its backoff, if it fails); what ``/wirewatch sources`` and ``wirewatch
     sources`` show."""
     states = {s.name: s for s in store.sources()}
+    cadences = store.cadences()
     rows = []
     for source in config.sources:
         state = states.get(source.name)
-        next_poll = None
-        if state and state.last_poll:
-            delay = backoff(config.interval(source), state.errors)
-            next_poll = (from_iso(state.last_poll) + timedelta(seconds=delay)).isoformat(timespec="seconds")
+        seconds, why, next_poll = cadences.get(source.name, (None, None, None))
+        fixed = config.fixed_interval(source)
+        if fixed or seconds is None:  # fixed, or not scheduled by ``run`` yet
+            seconds, why = config.interval(source), "fixed" if fixed else "new: no dated item yet"
+            if state and state.last_poll:
+                delay = backoff(seconds, state.errors)
+                next_poll = (from_iso(state.last_poll) + timedelta(seconds=delay)).isoformat(timespec="seconds")
         rows.append({"name": source.name, "type": source.type, "url": source.url,
-                     "every": _duration(config.interval(source)), "last_ok": state.last_ok if state else None,
+                     "every": duration(seconds), "why": why, "last_ok": state.last_ok if state else None,
                      "last_error": state.last_error if state and state.errors else None,
                      "errors": state.errors if state else 0, "articles": state.articles if state else 0,
                      "next_poll": next_poll})  # fmt: skip
     return rows
-
-
-def _duration(seconds: float) -> str:
-    """10m, 2h, 1d12h: an interval as the config writes it."""
-    out, left = "", int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if left >= size:
-            out, left = out + f"{left // size}{unit}", left % size
-    return out or "0s"
 
 
 def _sources(args: str, request: Request, config: Config, store: Store) -> Reply:

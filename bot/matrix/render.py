@@ -145,7 +145,7 @@ def reply_message(reply: Reply) -> tuple[str, str]:
             items += [f"{link(a['url'], a.get('title'))} — {text(a['source'], 100)}"
                       for a in reply.rows[0].get("articles", [])[:30]]  # fmt: skip
     elif reply.kind == "sources":
-        items = [f"<b>{text(r['name'], 100)}</b> ({r['type']}, every {r['every']}): "
+        items = [f"<b>{text(r['name'], 100)}</b> ({r['type']}, every {r['every']}: {text(r['why'], 60)}): "
                  f"{'last error: ' + text(r['last_error'], 200) if r['last_error'] else 'ok'} · last success "
                  f"{text(r['last_ok'] or 'never', 40)} · {r['articles']} articles · next poll "
                  f"{text(r['next_poll'] or 'at start', 40)}" for r in reply.rows]  # fmt: skip

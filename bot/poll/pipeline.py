@@ -104,8 +104,8 @@ class Pipeline:
             started = asyncio.get_running_loop().time()
             try:
                 await self._poll(source, result)
-            except NotModified:
-                result.not_modified = True
+            except NotModified as exc:
+                result.not_modified, result.fresh_for = True, exc.fresh_for
             except (FetchError, ExtractError) as exc:
                 result.error, result.error_kind = str(exc), exc.kind
                 result.retry_after = getattr(exc, "retry_after", None)
@@ -124,7 +124,7 @@ class Pipeline:
             source.url, etag=etag, last_modified=last_modified, proxy=source.proxy,
             accept=_ACCEPT_FEED if source.type == "feed" else _ACCEPT_HTML,
         )  # fmt: skip
-        result.status, result.size = response.status, len(response.content)
+        result.status, result.size, result.fresh_for = response.status, len(response.content), response.fresh_for
         if response.truncated:
             result.warnings.append(f"response over {self.config.max_bytes} bytes, cut at the limit")
         reader = Reader(self.workers.call, self.fetcher.get,

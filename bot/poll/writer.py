@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Config, Source
 from bot.fetch import Response
@@ -97,6 +98,10 @@ class Writer:
             if result.newest_message is not None:
                 self.store.save_newest_message(source.url, result.newest_message)
         result.updated = len(updates)
+
+    def save_cadence(self, name: str, seconds: float, why: str, next_poll: datetime) -> None:
+        with self.store.transaction():
+            self.store.save_cadence(name, seconds, why, next_poll)
 
     def add_aliases(self, article_id: int, urls: list[str]) -> None:
         with self.store.transaction():

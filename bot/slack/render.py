@@ -221,7 +221,7 @@ def reply_message(reply: Reply) -> dict:
         lines = []
         for row in reply.rows:
             state = f"last error: {mrkdwn(row['last_error'], 200)}" if row["last_error"] else "ok"
-            kind = f"{row['type']}, every {row['every']}"
+            kind = f"{row['type']}, every {row['every']}: {mrkdwn(row['why'], 60)}"
             lines.append(f"• *{mrkdwn(row['name'], 100)}* ({kind}): {state} · last success "
                          f"{mrkdwn(row['last_ok'] or 'never', 40)} · {row['articles']} articles · next poll "
                          f"{mrkdwn(row['next_poll'] or 'at start', 40)}")  # fmt: skip

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -186,4 +186,13 @@ def v7(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7}
+def v8(db: sqlite_utils.Database) -> None:
+    """Each source's own interval (bot/schedule.py): its items' times by source, and the interval the scheduler
+    chose, why, and when it polls next, for ``wirewatch sources`` in another process."""
+    db.execute("CREATE INDEX articles_source_seen ON articles (source, first_seen)")
+    db.execute("ALTER TABLE sources ADD COLUMN every REAL")
+    db.execute("ALTER TABLE sources ADD COLUMN every_why TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN next_poll TEXT")
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8}

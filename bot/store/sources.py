@@ -5,9 +5,10 @@ the scheduler's backoff and the admins' downtime notices read it back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from bot.store.times import iso, utcnow
+from bot.store.times import from_iso, iso, utcnow
 
 
 @dataclass(slots=True)
@@ -93,6 +94,28 @@ class SourceRows:
             "SELECT name, url, type, last_poll, last_ok, last_error, errors, articles FROM sources ORDER BY name"
         ).fetchall()
         return [SourceState(*row) for row in rows]
+
+    def item_times(self, name: str, since: datetime, now: datetime, limit: int = 60) -> list[datetime]:
+        """The source's items seen since ``since``, newest first, by their publication time, else the time they
+        were first seen (but not for the first poll's items, which were all seen at once); none from the future."""
+        rows = self.db.execute(
+            "SELECT t FROM (SELECT coalesce(published, CASE WHEN first_seen > (SELECT min(first_seen) FROM articles "
+            "WHERE source = ?1) THEN first_seen END) AS t FROM articles WHERE source = ?1 AND first_seen >= ?2) "
+            "WHERE t IS NOT NULL AND t <= ?3 ORDER BY t DESC LIMIT ?4",
+            [name, iso(since), iso(now), limit],
+        ).fetchall()
+        return [from_iso(row[0]) for row in rows]
+
+    def save_cadence(self, name: str, seconds: float, why: str, next_poll: datetime) -> None:
+        self.db.execute(
+            "UPDATE sources SET every = ?2, every_why = ?3, next_poll = ?4 WHERE name = ?1",
+            [name, seconds, why, iso(next_poll)],
+        )
+
+    def cadences(self) -> dict[str, tuple[float | None, str | None, str | None]]:
+        """Each source's interval, why, and next poll, as the scheduler last set them."""
+        rows = self.db.execute("SELECT name, every, every_why, next_poll FROM sources").fetchall()
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
     def errors(self, name: str) -> int:
         """How many polls of this source failed in a row."""

@@ -1,0 +1,167 @@
+"""Each source's own interval (bot/schedule.py): from its items' rhythm, a burst, the server's max-age, within
+min_every and max_every; the jitter around it; the first polls of adaptive sources; what the store gives it."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import yaml
+
+from bot import config as config_module
+from bot.fetch import fresh_for
+from bot.models import Article
+from bot.schedule import SHORTEST, START_EVERY, cadence, first_runs, next_delay
+from bot.store import Store, iso
+from tests.utils import KEYWORDS
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+def load(tmp_path, sources: list[dict], **top):
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text(yaml.safe_dump({"keywords": KEYWORDS, "sources": sources, **top}))
+    return config_module.load(path, environ={})
+
+
+@pytest.fixture
+def feed(tmp_path):
+    config = load(tmp_path, [{"name": "f", "url": "https://f.example/feed"}])
+    return config, config.sources[0]
+
+
+def every(seconds: float, count: int = 10, newest: float = 0.0) -> list[datetime]:
+    """``count`` items ``seconds`` apart, the newest ``newest`` seconds ago, newest first."""
+    return [NOW - timedelta(seconds=newest + i * seconds) for i in range(count)]
+
+
+def test_a_busy_source_is_read_every_minute(feed):
+    got = cadence(*feed, every(75), new=1, fresh_for=None, now=NOW)
+    assert got.seconds == 60 and got.why == "rate: an item every 1m15s"
+
+
+def test_a_source_is_read_twice_per_gap_between_its_items(feed):
+    assert cadence(*feed, every(1200), new=1, fresh_for=None, now=NOW).seconds == 600
+    assert cadence(*feed, every(3 * 3600), new=0, fresh_for=None, now=NOW).seconds == 5400
+
+
+def test_a_quiet_source_is_read_at_most_every_two_hours(feed):
+    three_a_day = cadence(*feed, every(8 * 3600, 5), new=0, fresh_for=None, now=NOW)
+    assert three_a_day.seconds == 7200
+    weekly = cadence(*feed, [NOW - timedelta(days=9)], new=0, fresh_for=None, now=NOW)
+    assert (weekly.seconds, weekly.why) == (7200, "quiet: no item this week")
+
+
+def test_a_source_that_went_quiet_slows_down(feed):
+    got = cadence(*feed, every(60, newest=3 * 3600), new=0, fresh_for=None, now=NOW)
+    assert got.seconds == 5400 and got.why == "quiet: no item for 3h"
+
+
+def test_a_burst_brings_the_next_poll_to_min_every_but_a_first_poll_is_no_burst(feed):
+    times = every(3600, 10)
+    assert cadence(*feed, times, new=4, fresh_for=None, now=NOW).why == "burst: 4 new items"
+    assert cadence(*feed, times, new=4, fresh_for=None, now=NOW).seconds == 60
+    first = cadence(*feed, times[:4], new=4, fresh_for=None, now=NOW)  # every item is new: its rate, not a burst
+    assert first.why.startswith("rate") and first.seconds == 1800
+
+
+def test_a_new_source_without_dates_waits_ten_minutes_not_hours(feed):
+    got = cadence(*feed, [], new=20, fresh_for=None, now=NOW)
+    assert (got.seconds, got.why) == (START_EVERY, "new: no dated item yet")
+
+
+def test_a_servers_max_age_holds_the_next_poll_back_even_with_jitter(feed):
+    got = cadence(*feed, every(75), new=1, fresh_for=600, now=NOW)
+    assert (got.seconds, got.why, got.floor) == (600, "max-age 10m", 600)
+    rng = random.Random(3)
+    delays = [next_delay(got, 0, rng) for _ in range(500)]
+    assert min(delays) >= 600 and max(delays) <= 660
+    capped = cadence(*feed, every(75), new=1, fresh_for=86400, now=NOW)
+    assert capped.seconds == 7200  # bounded by max_every
+
+
+def test_two_requests_for_one_source_are_never_within_30_seconds(tmp_path):
+    config = load(tmp_path, [{"name": "f", "url": "https://f.example/feed"}], min_every="10s")
+    got = cadence(config, config.sources[0], every(5), new=1, fresh_for=None, now=NOW)
+    assert got.seconds == 10 and got.floor == 10  # a min_every the user set below 30 s is theirs
+    default = load(tmp_path, [{"name": "f", "url": "https://f.example/feed"}])
+    chosen = cadence(default, default.sources[0], every(5), new=1, fresh_for=None, now=NOW)
+    rng = random.Random(5)
+    assert min(next_delay(chosen, 0, rng) for _ in range(500)) >= max(SHORTEST, 54)
+
+
+def test_jitter_is_a_tenth_of_the_sources_own_interval(feed):
+    rng = random.Random(9)
+    fast = [next_delay(cadence(*feed, every(75), 1, None, NOW), 0, rng) for _ in range(500)]
+    slow = [next_delay(cadence(*feed, every(8 * 3600), 0, None, NOW), 0, rng) for _ in range(500)]
+    assert min(fast) >= 54 and max(fast) <= 66  # one global jitter would delay a busy source by its own length
+    assert min(slow) >= 6480 and max(slow) <= 7920
+
+
+def test_fixed_intervals_and_telegram_floor(tmp_path):
+    config = load(tmp_path, [{"name": "f", "url": "https://f.example/feed", "every": "15m"},
+                             {"name": "t", "url": "https://t.me/s/x", "type": "telegram"}], every="1h")  # fmt: skip
+    fixed = cadence(config, config.sources[0], every(75), 1, None, NOW)
+    assert (fixed.seconds, fixed.why) == (900, "fixed")
+    assert cadence(config, config.sources[1], every(75), 1, None, NOW).seconds == 3600  # the top-level every
+    adaptive = load(tmp_path, [{"name": "t", "url": "https://t.me/s/x", "type": "telegram"}])
+    assert cadence(adaptive, adaptive.sources[0], every(75), 1, None, NOW).seconds == 300  # t.me's floor
+
+
+def test_min_every_longer_than_max_every_is_one_clear_error(tmp_path):
+    with pytest.raises(config_module.ConfigError, match="min_every: is longer than max_every"):
+        load(tmp_path, [{"name": "f", "url": "https://f.example/feed"}], min_every="3h")
+
+
+def test_adaptive_first_polls_all_start_within_a_minute(tmp_path):
+    config = load(tmp_path, [{"name": f"s{i}", "url": f"https://s{i}.example/feed"} for i in range(1000)])
+    runs = sorted(first_runs(config, {}, NOW).values())
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(runs)]
+    assert runs[0] == NOW and max(gaps) < 0.07 and (runs[-1] - NOW).total_seconds() < 60
+
+
+def test_a_restart_resumes_the_saved_next_poll(tmp_path):
+    config = load(tmp_path, [{"name": "a", "url": "https://a.example/feed"},
+                             {"name": "b", "url": "https://b.example/feed"}])  # fmt: skip
+    planned = {"a": (NOW + timedelta(minutes=40)).isoformat(), "b": (NOW - timedelta(minutes=1)).isoformat()}
+    last = {"a": (NOW - timedelta(minutes=5)).isoformat(), "b": (NOW - timedelta(minutes=90)).isoformat()}
+    runs = first_runs(config, last, NOW, planned)
+    assert runs["a"] == NOW + timedelta(minutes=40) and runs["b"] == NOW
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "expires", "date", "seconds"),
+    [
+        ("public, max-age=600", None, None, 600.0),
+        ('max-age="300"', None, None, 300.0),
+        ("no-cache, max-age=600", None, None, None),
+        ("no-store", "Mon, 07 Dec 2026 13:00:00 GMT", "Mon, 07 Dec 2026 12:00:00 GMT", None),
+        (None, "Mon, 07 Dec 2026 12:10:00 GMT", "Mon, 07 Dec 2026 12:00:00 GMT", 600.0),
+        (None, "0", "Mon, 07 Dec 2026 12:00:00 GMT", None),
+        (None, None, None, None),
+    ],
+)
+def test_how_long_a_response_stays_fresh(cache_control, expires, date, seconds):
+    assert fresh_for(cache_control, expires, date) == seconds
+
+
+def test_the_store_gives_publication_times_and_later_first_seen_times(tmp_path):
+    store = Store.open(tmp_path / "w.db")
+    try:
+
+        def add(url: str, published: datetime | None, seen: datetime) -> None:
+            article = Article(source="f", url=url, canonical_url=url, title=url, text="", published=published)
+            with store.transaction():
+                stored = store.add_article(article, [], False, None, "feed", fingerprint=None)
+                store.db.execute("UPDATE articles SET first_seen = ? WHERE id = ?", [iso(seen), stored.article_id])
+
+        add("https://f.example/1", NOW - timedelta(hours=5), NOW - timedelta(hours=2))
+        add("https://f.example/2", None, NOW - timedelta(hours=2))  # undated, first poll: no rhythm in it
+        add("https://f.example/3", None, NOW - timedelta(minutes=30))  # undated, seen later: its first sighting
+        add("https://f.example/4", NOW + timedelta(days=1), NOW - timedelta(minutes=10))  # a date from the future
+        times = store.item_times("f", NOW - timedelta(days=7), NOW)
+        assert times == [NOW - timedelta(minutes=30), NOW - timedelta(hours=5)]
+    finally:
+        store.close()
