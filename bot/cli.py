@@ -313,16 +313,23 @@ def _status(args) -> int:
     from bot.console import print_rows
     from bot.store import Store, outbox
 
+    from bot.chat.commands import source_rows
+
     cfg = _config(args, secrets=False)
     store = Store.open(cfg.database_path)
     try:
         rows = [asdict(state) for state in outbox.states(store, [c.id for c in cfg.channels])]
+        sources = source_rows(cfg, store)
     finally:
         store.close()
     columns = [("channel", "Channel"), ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"),
                ("muted", "Muted"), ("oldest_pending", "Oldest pending"), ("last_error", "Last error")]  # fmt: skip
     empty = "No chat channels configured, and nothing in the outbox." if not cfg.channels else "Nothing yet."
     print_rows(rows, columns, as_json=args.json, empty=empty)
+    if not args.json:  # --json stays one object per channel; `wirewatch sources --json` has the sources
+        print()
+        print_rows(sources, [("name", "Source"), ("every", "Interval"), ("why", "Why"), ("next_poll", "Next poll"),
+                             ("errors", "Failures in a row")])  # fmt: skip
     return EXIT_OK
 
 

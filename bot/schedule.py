@@ -82,8 +82,9 @@ def next_delay(cadence_: Cadence, errors: int, rng: random.Random, retry_after: 
 
 
 def duration(seconds: float) -> str:
-    """10m, 2h, 1d12h: an interval as the config writes it."""
-    out, left = "", round(seconds)
+    """10m, 2h, 1d12h: an interval as the config writes it; to the minute from an hour up, to the hour from a day."""
+    step = 3600 if seconds >= 86400 else 60 if seconds >= 3600 else 1
+    out, left = "", round(seconds / step) * step
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if left >= size:
             out, left = out + f"{left // size}{unit}", left % size

@@ -165,3 +165,44 @@ def test_the_store_gives_publication_times_and_later_first_seen_times(tmp_path):
         assert times == [NOW - timedelta(minutes=30), NOW - timedelta(hours=5)]
     finally:
         store.close()
+
+
+def test_run_sets_each_feeds_interval_from_its_dates_and_sources_says_why(sites, tmp_path, cli):
+    """The fixture Euphrates feed's items are 5, 8, 11 and 14 hours old: a quiet source, read every 2 hours; the
+    Atom feed has a fixed interval. Both as `run` schedules them, read back by `wirewatch sources --json`."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.utils import wait_for
+
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(yaml.safe_dump({"database": "wirewatch.db", "keywords": KEYWORDS, "sources": [
+        {"name": "Euphrates", "url": sites.url("/euphrates/feed.xml")},
+        {"name": "Atom", "url": sites.url("/atom/feed.atom"), "every": "45m"},
+    ]}))  # fmt: skip
+    started = datetime.now(UTC)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)],
+                            cwd=Path(__file__).parents[1], env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def scheduled() -> dict[str, dict]:
+        code, out, _ = cli("sources", "--config", config, "--json")
+        rows = {row["name"]: row for row in map(json.loads, out.splitlines())} if code == 0 else {}
+        return rows if all(row.get("next_poll") and row.get("errors") == 0 and row.get("last_ok")
+                           for row in rows.values()) and len(rows) == 2 else {}  # fmt: skip
+
+    try:
+        wait_for(lambda: scheduled().get("Euphrates", {}).get("why", "").startswith("quiet"), what="the intervals")
+        rows = scheduled()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    euphrates, atom = rows["Euphrates"], rows["Atom"]
+    assert (euphrates["every"], euphrates["why"]) == ("2h", "quiet: no item for 5h")
+    ahead = (datetime.fromisoformat(euphrates["next_poll"]) - started).total_seconds()
+    assert 0.9 * 7200 - 60 <= ahead <= 1.1 * 7200 + 60
+    assert (atom["every"], atom["why"]) == ("45m", "fixed")
