@@ -310,10 +310,9 @@ def _reload(args) -> int:
 def _status(args) -> int:
     from dataclasses import asdict
 
+    from bot.chat.commands import source_rows
     from bot.console import print_rows
     from bot.store import Store, outbox
-
-    from bot.chat.commands import source_rows
 
     cfg = _config(args, secrets=False)
     store = Store.open(cfg.database_path)
