@@ -356,8 +356,9 @@ class Config(_Model):
         return min(high, max(low, len(self.sources) // AUTO_SOURCES_PER_SLOT))
 
     def fixed_interval(self, source: Source) -> float | None:
-        """The interval the user chose for this source (its own ``every``, else the top-level one); None: it adapts."""
-        return source.every or self.every
+        """The interval the user chose for this source (its own ``every``, else the top-level one, which is for the
+        web: not for a Telegram channel); None: it adapts."""
+        return source.every or (None if source.type == "telegram" else self.every)
 
     def interval_bounds(self, source: Source) -> tuple[float, float]:
         """The adaptive interval's bounds: ``min_every`` (for a Telegram channel at least 5 min: t.me answers
@@ -371,7 +372,7 @@ class Config(_Model):
         if fixed:
             return fixed
         low, high = self.interval_bounds(source)
-        return min(max(START_EVERY, low), high)
+        return low if source.type == "telegram" else min(max(START_EVERY, low), high)
 
     def age_limit(self, source: Source) -> float:
         return source.max_age or self.max_age
