@@ -145,6 +145,13 @@ def _real_pages() -> list[tuple[str, str]]:
     return [(decode(gzip.decompress((folder / f"{key}.html.gz").read_bytes())), REAL[key]["url"]) for key in REAL]
 
 
+def _beyond_news_pages() -> list[tuple[str, str]]:
+    from tests.test_beyondnews_data import SLICE, TRUTH
+
+    folder = SLICE / "html"
+    return [(decode(gzip.decompress((folder / f"{key}.html.gz").read_bytes())), TRUTH[key]["url"]) for key in TRUTH]
+
+
 def _fixture_pages() -> list[tuple[str, str]]:
     pages = []
     for path in sorted((DATA / "sites").rglob("*.html")):
@@ -158,7 +165,9 @@ def _fixture_pages() -> list[tuple[str, str]]:
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?|[\u0621-\u064a]{4,}")
 
 
-@pytest.mark.parametrize("pages", [_real_pages, _fixture_pages], ids=["real pages", "fixture sites"])
+@pytest.mark.parametrize(
+    "pages", [_real_pages, _beyond_news_pages, _fixture_pages], ids=["real pages", "beyond news", "fixture sites"]
+)
 def test_groups_named_in_a_pages_own_text_are_never_turned_away(pages) -> None:
     """Keyword groups made of names the accurate reading holds (two per page, seeded), and one of each page's
     chrome, read with all of them: any group the accurate reading alerts passes the prefilter."""
