@@ -2,35 +2,38 @@
 fixed 10-minute schedule it replaced. Requests, publication -> detection latency, empty polls.
 
 Run: .venv/bin/python bench/schedule_week.py [--sources 1000] [--days 7] [--seed 1] [--max-age-share 0.1]
+     [--warmup DAYS]
 
-~30-60 s on 2 vCPUs with the defaults, one process, no network, no sleeping. Figures: bench/README.md.
+~20 s on 2 vCPUs with the defaults (~40 s with ``--warmup 7``), one process, no network, no sleeping.
+Figures: bench/README.md.
 
 Both schedulers are the bot's own functions, driven by an event queue (a heap of next-poll times):
 ``bot.schedule.first_runs`` places the first polls (nothing polled before), and after every poll
 ``bot.schedule.cadence`` and ``bot.schedule.next_delay`` (±10% jitter, floors, no failures) set the next one,
 as bot/service.py's ``_again`` does. The fixed schedule is the same code with ``every: 10m`` in the config
 (``cadence`` answers "fixed", 600 s, jittered to 540-660 s). ``times`` is what ``Store.item_times`` gives the
-service: the items first seen in the last 7 days, by publication time, newest first, at most 60; ``new`` the
-items this poll found.
+service: the 60 items first seen last, by publication time, newest first; ``new`` the items this poll found;
+the busiest tenth is ranked every 10 minutes by ``bot.schedule.busiest``, as the service ranks it.
 
 Publishing model (seeded; each source's times in its own local time, UTC+3 for 60% of sources, +2, +1, 0 and
 -5 for the rest; the week starts on a Monday, 00:00 UTC):
 
 - busy, 3% of sources: an item every 2-10 minutes on average (uniform per source), Poisson, with a day/night
   swing of ±60% (peak 14:00, trough 02:00 local), plus a burst a day;
-- daily, 77%: 1-10 items a day (log-uniform per source), Poisson, daytime-weighted (07:00-22:00 local: 85% of
+- daily, 77%: 1-10 items a day (log-uniform per source), Poisson, daytime-weighted (07:00-22:00 local: 92% of
   items), plus a burst every 5 days on average;
 - weekly or silent, 20%: 0.5-3 items a week (70% of them), daytime-weighted; the other 30% publish nothing
   this week, their last item 2-26 weeks old;
 - a burst: 3-6 items within one minute (daytime-weighted), on top of the rate.
 
-Every source has a past before the week (at least 2 days, enough for 20 items), so its first poll finds a
+Every source has a past before the week (at least 2 days, ~25 items on average), so its first poll finds a
 full feed. A feed lists its latest 20 items with their dates; a poll stores those not seen yet (an item that
 fell out of the 20 before a poll is lost). No server max-age in the main scenario; a third scenario gives
 ``--max-age-share`` of the feeds (seeded) ``Cache-Control: max-age=600`` (``fresh_for=600``), which only the
 adaptive schedule heeds (a fixed 10 minutes already waits that long).
 
-Measured over the items published in the week (polls continue 4 hours past its end, so that every item's
+``--warmup`` runs the bot for that many days before the measured ones (by default they start with its first
+polls). Measured over the items published in the week (polls continue 4 hours past its end, so that every item's
 first sighting is known; requests count only within the week): requests in total and per source and day by
 class, the share of polls that found nothing, and poll time minus publication time at p50/p95/p99 (by item)
 for all sources, for the busiest tenth of sources (by items published in the week) and for the busy class. The
@@ -55,12 +58,13 @@ import yaml
 
 from bot import config as config_module
 from bot.config import Config
-from bot.schedule import WINDOW, cadence, first_runs, next_delay
+from bot.schedule import WINDOW, busiest, cadence, first_runs, next_delay
 
 START = datetime(2026, 12, 7, tzinfo=UTC)  # a Monday, 00:00 UTC
 DAY = 86400.0
 FEED = 20  # items a feed lists
 LIMIT = 60  # Store.item_times' limit
+RANK_EVERY = 600.0  # bot/service.py ranks the busiest tenth this often
 DRAIN = 4 * 3600.0  # polls go on this long past the week, so every item of the week is seen (or lost)
 CLASSES = ("busy", "daily", "weekly")
 OFFSETS = (3, 3, 3, 3, 3, 3, 2, 1, 0, -5)  # the sources' local time, hours from UTC
@@ -111,7 +115,7 @@ def poisson(rng: random.Random, per_day: float, weight, top: float, start: float
     return out
 
 
-def feeds(count: int, days: float, rng: random.Random) -> list[Feed]:
+def feeds(count: int, days: float, warmup: float, rng: random.Random) -> list[Feed]:
     """Each source's publication times, past and week, by the model in the docstring."""
     busy, weekly = round(count * 0.03), round(count * 0.20)
     kinds = ["busy"] * busy + ["weekly"] * weekly + ["daily"] * (count - busy - weekly)
@@ -121,7 +125,7 @@ def feeds(count: int, days: float, rng: random.Random) -> list[Feed]:
         offset = rng.choice(OFFSETS)
         daytime = day_weight(offset)
         if kind == "weekly" and rng.random() < 0.3:  # silent: its last items weeks or months old
-            last, pubs = -rng.uniform(14, 182) * DAY, []
+            last, pubs = -(warmup + rng.uniform(14, 182)) * DAY, []
             for _ in range(FEED):
                 pubs.append(last)
                 last -= rng.uniform(3, 30) * DAY
@@ -133,7 +137,7 @@ def feeds(count: int, days: float, rng: random.Random) -> list[Feed]:
             per_day, weight, top, bursts = math.exp(rng.uniform(0, math.log(10))), daytime, DAY_TOP, 0.2
         else:
             per_day, weight, top, bursts = rng.uniform(0.5, 3) / 7, daytime, DAY_TOP, 0.0
-        start = -max(2 * DAY, 25 / per_day * DAY)
+        start = -(warmup + max(2, 25 / per_day)) * DAY
         pubs = poisson(rng, per_day, weight, top, start, end)
         for t0 in poisson(rng, bursts, daytime, DAY_TOP, start, end):
             pubs += [t0 + rng.uniform(0, 60) for _ in range(rng.randint(3, 6))]
@@ -149,14 +153,16 @@ def config_for(count: int, directory: Path, **top) -> Config:
     return config_module.load(path, environ={})
 
 
-def simulate(name: str, config: Config, sources: list[Feed], days: float, fresh: list[float | None],
-             seed: int) -> Run:  # fmt: skip
+def simulate(name: str, config: Config, sources: list[Feed], days: float, warmup: float,
+             fresh: list[float | None], seed: int) -> Run:  # fmt: skip
     """One scheduler over the week: every poll of every source, in order of time."""
     rng, end = random.Random(seed), days * DAY
     run = Run(name, [0] * len(sources), latencies=[[] for _ in sources])
-    first = first_runs(config, {}, START)
+    first = first_runs(config, {}, START - timedelta(days=warmup))
     queue = [((first[source.name] - START).total_seconds(), i) for i, source in enumerate(config.sources)]
     heapq.heapify(queue)
+    busy: set[str] = set()
+    ranked = -math.inf
     seen = [0] * len(sources)  # per source: its items up to this index were in a feed it read (or lost)
     stored = [[] for _ in sources]  # per source: the stored items' publication times, as datetimes, ascending
     first_seen = [[] for _ in sources]  # ... and when each was first seen, seconds
@@ -172,14 +178,20 @@ def simulate(name: str, config: Config, sources: list[Feed], days: float, fresh:
             stored[i].append(START + timedelta(seconds=p))
             first_seen[i].append(t)
         new, seen[i] = listed - top, listed
-        # Store.item_times: first seen in the last WINDOW, newest by publication first, at most LIMIT
-        since = bisect.bisect_left(first_seen[i], t - WINDOW)
-        times = stored[i][max(since, len(stored[i]) - LIMIT) :][::-1]
-        chosen = cadence(config, config.sources[i], times, new, fresh[i], START + timedelta(seconds=t))
-        if t < end:
+        if t - ranked > RANK_EVERY:  # the service ranks the busiest tenth every 10 minutes (Store.item_counts)
+            counts = {config.sources[j].name: len(stored[j]) - bisect.bisect_left(stored[j], START + timedelta(
+                seconds=t - WINDOW)) for j in range(len(sources))}  # fmt: skip
+            busy, ranked = busiest(config, counts), t
+        # Store.item_times: the newest LIMIT items by first sighting, newest by publication first
+        times = stored[i][-LIMIT:][::-1]
+        now = START + timedelta(seconds=t)
+        chosen = cadence(config, config.sources[i], times, new, fresh[i], now, config.sources[i].name in busy)
+        if 0 <= t < end:
             run.requests[i] += 1
             run.empty += new == 0
-            run.reasons[chosen.why.split(":")[0].split(" ")[0]] += 1
+            run.reasons[
+                "quiet: none this week" if chosen.why == "quiet: no item this week" else chosen.why.split(":")[0]
+            ] += 1
         heapq.heappush(queue, (t + next_delay(chosen, 0, rng), i))
     return run
 
@@ -208,7 +220,12 @@ def table(runs: list[Run], sources: list[Feed], days: float) -> list[str]:
     count = Counter(s.kind for s in sources)
     rows: list[tuple[str, list[str]]] = []
     total = [sum(run.requests) for run in runs]
-    rows.append(("requests in the week", [f"{n:,}" + (f" ({n / total[0]:.0%})" if k else "") for k, n in enumerate(total)]))
+    rows.append(
+        (
+            f"requests in {days:g} days",
+            [f"{n:,}" + (f" ({n / total[0]:.0%})" if k else "") for k, n in enumerate(total)],
+        )
+    )
     for kind in CLASSES:
         label = f"requests per source per day: {kind} ({count[kind]})"
         per = [sum(r.requests[i] for i, s in enumerate(sources) if s.kind == kind) / max(1, count[kind]) / days
@@ -233,11 +250,13 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="days run before the measured ones (0: they begin with the first polls)")  # fmt: skip
     parser.add_argument("--max-age-share", type=float, default=0.1,
-                        help="share of feeds sending max-age=600 in the third scenario (0: no third scenario)")  # fmt: skip
+                        help="share of feeds sending max-age=600 in a third scenario (0: none)")  # fmt: skip
     args = parser.parse_args()
     began = time.perf_counter()
-    sources = feeds(args.sources, args.days, random.Random(args.seed))
+    sources = feeds(args.sources, args.days, args.warmup, random.Random(args.seed))
     none: list[float | None] = [None] * args.sources
     pick = random.Random(args.seed + 1)
     capped = [600.0 if pick.random() < args.max_age_share else None for _ in range(args.sources)]
@@ -245,13 +264,14 @@ def main() -> None:
         fixed = config_for(args.sources, Path(directory), every="10m")
         adaptive = config_for(args.sources, Path(directory))
     runs = [
-        simulate("fixed 10 min ±10%", fixed, sources, args.days, none, args.seed),
-        simulate("adaptive (bot/schedule.py)", adaptive, sources, args.days, none, args.seed),
+        simulate("fixed 10 min ±10%", fixed, sources, args.days, args.warmup, none, args.seed),
+        simulate("adaptive (bot/schedule.py)", adaptive, sources, args.days, args.warmup, none, args.seed),
     ]
     if args.max_age_share > 0:
         name = f"adaptive, {sum(c is not None for c in capped)} feeds max-age=600"
-        runs.append(simulate(name, adaptive, sources, args.days, capped, args.seed))
-    print(f"{args.sources} sources, {args.days:g} days, seed {args.seed}; "
+        runs.append(simulate(name, adaptive, sources, args.days, args.warmup, capped, args.seed))
+    begin = f"after {args.warmup:g} days of warm-up" if args.warmup else "from the first polls"
+    print(f"{args.sources} sources, {args.days:g} days {begin}, seed {args.seed}; "
           f"{sum(s.week for s in sources):,} items published in the period\n")  # fmt: skip
     print("\n".join(table(runs, sources, args.days)))
     for run in runs[1:]:

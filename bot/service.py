@@ -29,7 +29,7 @@ from bot.check import report
 from bot.config import Config, Source
 from bot.console import print_alerts
 from bot.poll.pipeline import Pipeline, running
-from bot.schedule import WINDOW, cadence, first_runs, next_delay
+from bot.schedule import WINDOW, busiest, cadence, first_runs, next_delay
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,8 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     inflight: set[asyncio.Task] = set()
     notices: dict[str, asyncio.Task] = {}  # per source, its admins' notice being posted (never awaited by a poll)
     rng = random.Random()
+    busy: set[str] = set()  # the busiest tenth of the sources, ranked hourly (bot/schedule.py)
+    ranked = [datetime.min.replace(tzinfo=UTC)]
 
     async def poll(source: Source) -> None:
         task = asyncio.current_task()
@@ -228,9 +230,13 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
         """The source's next poll: its own interval (bot/schedule.py), backed off after failures, never before
         the site's Retry-After; saved with its reason for ``wirewatch sources``."""
         now = datetime.now(UTC)
-        times = pipeline.reads.item_times(source.name, now - timedelta(seconds=WINDOW), now)
+        if now - ranked[0] > timedelta(minutes=10):  # the busiest tenth, again
+            busy.clear()
+            busy.update(busiest(config, pipeline.reads.item_counts(now - timedelta(seconds=WINDOW), now)))
+            ranked[0] = now
+        times = pipeline.reads.item_times(source.name, now)
         new, fresh = (result.new_articles, result.fresh_for) if result is not None else (0, None)
-        chosen = cadence(config, source, times, new, fresh, now)
+        chosen = cadence(config, source, times, new, fresh, now, source.name in busy)
         retry = result.retry_after if result is not None else None
         delay = min(next_delay(chosen, pipeline.reads.errors(source.name), rng, retry), LONGEST)
         when = now + timedelta(seconds=delay)

@@ -13,7 +13,7 @@ import yaml
 from bot import config as config_module
 from bot.fetch import fresh_for
 from bot.models import Article
-from bot.schedule import SHORTEST, START_EVERY, cadence, first_runs, next_delay
+from bot.schedule import SHORTEST, START_EVERY, busiest, cadence, first_runs, next_delay
 from bot.store import Store, iso
 from tests.utils import KEYWORDS
 
@@ -65,6 +65,19 @@ def test_a_burst_brings_the_next_poll_to_min_every_but_a_first_poll_is_no_burst(
     assert cadence(*feed, times, new=4, fresh_for=None, now=NOW).seconds == 60
     first = cadence(*feed, times[:4], new=4, fresh_for=None, now=NOW)  # every item is new: its rate, not a burst
     assert first.why.startswith("rate") and first.seconds == 1800
+
+
+def test_the_busiest_tenth_is_read_at_least_every_100_seconds(tmp_path):
+    config = load(tmp_path, [{"name": f"s{i}", "url": f"https://s{i}.example/feed"} for i in range(30)]
+                  + [{"name": "fixed", "url": "https://f.example/feed", "every": "5m"}])  # fmt: skip
+    counts = {f"s{i}": 100 - i for i in range(30)} | {"fixed": 1000}
+    assert busiest(config, counts) == {"s0", "s1", "s2"}  # a tenth of the 30 adaptive ones
+    assert busiest(config, {f"s{i}": 10 for i in range(30)}) == set()  # under two items a day: none is busy
+    assert len(busiest(config, dict.fromkeys(counts, 50))) == 3  # ties never make it more than a tenth
+    source = config.sources[0]
+    hourly = cadence(config, source, every(3600), 0, None, NOW, busy=True)
+    assert hourly.seconds == 100 and hourly.why == "busy: among the busiest tenth (rate: an item every 1h)"
+    assert cadence(config, source, every(75), 1, None, NOW, busy=True).seconds == 60  # faster already
 
 
 def test_a_new_source_without_dates_waits_ten_minutes_not_hours(feed):
@@ -162,8 +175,18 @@ def test_the_store_gives_publication_times_and_later_first_seen_times(tmp_path):
         add("https://f.example/2", None, NOW - timedelta(hours=2))  # undated, first poll: no rhythm in it
         add("https://f.example/3", None, NOW - timedelta(minutes=30))  # undated, seen later: its first sighting
         add("https://f.example/4", NOW + timedelta(days=1), NOW - timedelta(minutes=10))  # a date from the future
-        times = store.item_times("f", NOW - timedelta(days=7), NOW)
+        times = store.item_times("f", NOW)
         assert times == [NOW - timedelta(minutes=30), NOW - timedelta(hours=5)]
+        assert store.item_counts(NOW - timedelta(days=7), NOW) == {"f": 1}  # dated, published this week
+        quiet = Article(source="q", url="https://q.example/1", canonical_url="https://q.example/1", title="q",
+                        text="", published=NOW - timedelta(days=30))  # fmt: skip
+        with store.transaction():
+            stored = store.add_article(quiet, [], False, None, "feed", fingerprint=None)
+            store.db.execute("UPDATE articles SET first_seen = ? WHERE id = ?",
+                             [iso(NOW - timedelta(days=29)), stored.article_id])  # fmt: skip
+        times = store.item_times("q", NOW)  # a month-old item still says the source is quiet, not new
+        config = load(tmp_path, [{"name": "q", "url": "https://q.example/feed"}])
+        assert cadence(config, config.sources[0], times, 0, None, NOW).why == "quiet: no item this week"
     finally:
         store.close()
 

@@ -95,16 +95,27 @@ class SourceRows:
         ).fetchall()
         return [SourceState(*row) for row in rows]
 
-    def item_times(self, name: str, since: datetime, now: datetime, limit: int = 60) -> list[datetime]:
-        """The source's items seen since ``since``, newest first, by their publication time, else the time they
-        were first seen (but not for the first poll's items, which were all seen at once); none from the future."""
+    def item_times(self, name: str, now: datetime, limit: int = 60) -> list[datetime]:
+        """The source's last ``limit`` items seen, newest first, by their publication time, else the time they
+        were first seen (but not for the first poll's items, which were all seen at once); none from the future.
+        However old: a source quiet for weeks still has its newest item, which says it is quiet."""
         rows = self.db.execute(
             "SELECT t FROM (SELECT coalesce(published, CASE WHEN first_seen > (SELECT min(first_seen) FROM articles "
-            "WHERE source = ?1) THEN first_seen END) AS t FROM articles WHERE source = ?1 AND first_seen >= ?2) "
-            "WHERE t IS NOT NULL AND t <= ?3 ORDER BY t DESC LIMIT ?4",
-            [name, iso(since), iso(now), limit],
+            "WHERE source = ?1) THEN first_seen END) AS t FROM articles WHERE source = ?1 "
+            "ORDER BY first_seen DESC LIMIT ?3) WHERE t IS NOT NULL AND t <= ?2 ORDER BY t DESC",
+            [name, iso(now), limit],
         ).fetchall()
         return [from_iso(row[0]) for row in rows]
+
+    def item_counts(self, since: datetime, now: datetime) -> dict[str, int]:
+        """Items published since ``since`` (and seen since then), per source: which are the busiest
+        (``schedule.busiest``). Not a first poll's backlog, all seen at once; undated items do not count."""
+        rows = self.db.execute(
+            "SELECT source, count(*) FROM articles WHERE first_seen >= ?1 AND published >= ?1 AND published <= ?2 "
+            "GROUP BY source",
+            [iso(since), iso(now)],
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def save_cadence(self, name: str, seconds: float, why: str, next_poll: datetime) -> None:
         self.db.execute(
