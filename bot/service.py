@@ -194,8 +194,9 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     inflight: set[asyncio.Task] = set()
     notices: dict[str, asyncio.Task] = {}  # per source, its admins' notice being posted (never awaited by a poll)
     rng = random.Random()
-    busy: set[str] = set()  # the busiest tenth of the sources, ranked hourly (bot/schedule.py)
-    ranked = [datetime.min.replace(tzinfo=UTC)]
+    busy: set[str] = set()  # the busiest tenth of the sources (bot/schedule.py), ranked again every 10 minutes,
+    ranked = [datetime.min.replace(tzinfo=UTC)]  # every minute in the first 10, as the first polls come in
+    began = datetime.now(UTC)
 
     async def poll(source: Source) -> None:
         task = asyncio.current_task()
@@ -230,7 +231,7 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
         """The source's next poll: its own interval (bot/schedule.py), backed off after failures, never before
         the site's Retry-After; saved with its reason for ``wirewatch sources``."""
         now = datetime.now(UTC)
-        if now - ranked[0] > timedelta(minutes=10):  # the busiest tenth, again
+        if now - ranked[0] > timedelta(minutes=1 if now - began < timedelta(minutes=10) else 10):
             busy.clear()
             busy.update(busiest(config, pipeline.reads.item_counts(now - timedelta(seconds=WINDOW), now)))
             ranked[0] = now

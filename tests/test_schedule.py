@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -226,7 +227,8 @@ def test_run_sets_each_feeds_interval_from_its_dates_and_sources_says_why(sites,
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
     euphrates, atom = rows["Euphrates"], rows["Atom"]
-    assert (euphrates["every"], euphrates["why"]) == ("2h", "quiet: no item for 5h")
+    assert euphrates["every"] == "2h"  # the fixture web dates its items from its own start: 5h and some minutes
+    assert re.fullmatch(r"quiet: no item for 5h(\d+m)?", euphrates["why"]), euphrates["why"]
     ahead = (datetime.fromisoformat(euphrates["next_poll"]) - started).total_seconds()
     assert 0.9 * 7200 - 60 <= ahead <= 1.1 * 7200 + 60
     assert (atom["every"], atom["why"]) == ("45m", "fixed")

@@ -117,3 +117,38 @@ def test_alerts_stored_before_the_marks_get_theirs_when_migrated(tmp_path):
     shown = outbox.alerts(store, [alert_id])[alert_id]
     assert shown.mark is not None and shown.snippet[shown.mark[0] : shown.mark[1]] == "Dayr al-Zor"
     store.close()
+
+
+def test_a_commit_from_another_connection_between_a_read_and_a_write_waits_instead_of_failing(tmp_path):
+    """The writer reads (is the URL known?) then writes; the outbox's sender, on its own connection, commits an
+    update in between. With a deferred BEGIN that write failed at once ("database is locked"); now the sender
+    waits for the writer's transaction, and both land."""
+    import threading
+
+    from bot.models import Article
+    from bot.store import Store
+
+    writer, sender = Store.open(tmp_path / "w.db"), Store.open(tmp_path / "w.db")
+    try:
+        with writer.transaction():
+            sender_done = threading.Event()
+            assert writer.known(["https://a.example/1"]) is None  # the read that starts the snapshot
+
+            def other() -> None:
+                with sender.transaction():
+                    sender.db.execute("INSERT INTO meta (key, value) VALUES ('probe', '1')")
+                sender_done.set()
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            assert not sender_done.wait(0.5)  # it waits for the writer's lock
+            article = Article(source="s", url="https://a.example/1", canonical_url="https://a.example/1",
+                              title="t", text="x")  # fmt: skip
+            writer.add_article(article, [], False, None, "feed", fingerprint=None)
+        thread.join(10)
+        assert sender_done.is_set()
+        assert writer.known(["https://a.example/1"]) is not None
+        assert writer.db.execute("SELECT value FROM meta WHERE key = 'probe'").fetchone() == ("1",)
+    finally:
+        writer.close()
+        sender.close()

@@ -109,7 +109,7 @@ class SourceRows:
 
     def item_counts(self, since: datetime, now: datetime) -> dict[str, int]:
         """Items published since ``since`` (and seen since then), per source: which are the busiest
-        (``schedule.busiest``). Not a first poll's backlog, all seen at once; undated items do not count."""
+        (``schedule.busiest``). A first poll's items count by their dates; undated items do not count."""
         rows = self.db.execute(
             "SELECT source, count(*) FROM articles WHERE first_seen >= ?1 AND published >= ?1 AND published <= ?2 "
             "GROUP BY source",
