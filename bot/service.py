@@ -195,8 +195,8 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     notices: dict[str, asyncio.Task] = {}  # per source, its admins' notice being posted (never awaited by a poll)
     rng = random.Random()
     busy: set[str] = set()  # the busiest tenth of the sources (bot/schedule.py), ranked again every 10 minutes,
-    ranked = [datetime.min.replace(tzinfo=UTC)]  # every minute in the first 10, as the first polls come in
-    began = datetime.now(UTC)
+    began = datetime.now(UTC)  # every minute in the first 10, as the first polls come in
+    ranked = began - timedelta(days=1)
 
     async def poll(source: Source) -> None:
         task = asyncio.current_task()
@@ -230,11 +230,11 @@ async def _schedule(config: Config, pipeline: Pipeline, stop: asyncio.Event, wak
     def _again(source: Source, result) -> None:
         """The source's next poll: its own interval (bot/schedule.py), backed off after failures, never before
         the site's Retry-After; saved with its reason for ``wirewatch sources``."""
+        nonlocal busy, ranked
         now = datetime.now(UTC)
-        if now - ranked[0] > timedelta(minutes=1 if now - began < timedelta(minutes=10) else 10):
-            busy.clear()
-            busy.update(busiest(config, pipeline.reads.item_counts(now - timedelta(seconds=WINDOW), now)))
-            ranked[0] = now
+        if now - ranked > timedelta(minutes=1 if now - began < timedelta(minutes=10) else 10):
+            busy = busiest(config, pipeline.reads.item_counts(now - timedelta(seconds=WINDOW), now))
+            ranked = now
         times = pipeline.reads.item_times(source.name, now)
         new, fresh = (result.new_articles, result.fresh_for) if result is not None else (0, None)
         chosen = cadence(config, source, times, new, fresh, now, source.name in busy)

@@ -7,14 +7,10 @@ The metric is the benchmark's (tests/test_realpages.py). Measured when the rule 
 
 from __future__ import annotations
 
-import gzip
-
 import pytest
 
-from bot.extract.encoding import decode
-from bot.extract.pages import extract_article
 from tests.test_beyondnews_data import SLICE, TRUTH
-from tests.test_realpages import _precision_recall
+from tests.test_realpages import precision_recall_per_page
 
 MEASURED = {"f1": 0.896, "recall": 0.872}
 MARGIN = 0.015
@@ -22,11 +18,7 @@ MARGIN = 0.015
 
 @pytest.fixture(scope="module")
 def scores() -> dict[str, tuple[float, float]]:
-    out = {}
-    for key, item in TRUTH.items():
-        markup = decode(gzip.decompress((SLICE / "html" / f"{key}.html.gz").read_bytes()))
-        out[key] = _precision_recall(item["articleBody"], extract_article(markup, item["url"]).text)
-    return out
+    return precision_recall_per_page(SLICE, TRUTH)
 
 
 def test_f1_and_recall_beyond_news_hold(scores: dict[str, tuple[float, float]]) -> None:

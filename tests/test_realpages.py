@@ -40,13 +40,18 @@ def _precision_recall(truth: str, predicted: str) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
 
 
-@pytest.fixture(scope="module")
-def scores() -> dict[str, tuple[float, float]]:
+def precision_recall_per_page(folder: Path, truth: dict) -> dict[str, tuple[float, float]]:
+    """Each labelled page of ``folder`` (html/<id>.html.gz) read by ``extract_article``, against its label."""
     out = {}
-    for key, item in TRUTH.items():
-        markup = decode(gzip.decompress((DATA / "html" / f"{key}.html.gz").read_bytes()))
+    for key, item in truth.items():
+        markup = decode(gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()))
         out[key] = _precision_recall(item["articleBody"], extract_article(markup, item["url"]).text)
     return out
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, tuple[float, float]]:
+    return precision_recall_per_page(DATA, TRUTH)
 
 
 def test_f1_on_the_slice_holds(scores: dict[str, tuple[float, float]]) -> None:

@@ -62,8 +62,8 @@ def fullest(root: Element, markup: str, url: str) -> str:
         readings = [engine, rules, _readability(markup)]
         chosen = medoid(readings)
     shingled = _shingles(chosen)
+    longer, held, alike = FULLER
     for other in sorted(readings, key=len, reverse=True):
-        longer, held, alike = FULLER
         grams = _shingles(other)
         if (len(other) > len(chosen) * longer and shingled and len(shingled & grams) >= held * len(shingled)
                 and _f1(shingled, grams) >= alike):  # fmt: skip

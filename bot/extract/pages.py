@@ -78,7 +78,7 @@ def page_text(root: Element, meta: dict[str, str]) -> str:
     of the tree in Python (``block_text``)."""
     parts = list(meta.values())
     for script in root.iter("script", "style"):
-        if (script.get("type") or "").strip().lower() == "application/ld+json":
+        if _is_jsonld(script):
             parts.extend(_jsonld_strings(script.text or ""))
         script.text = None
     for block in root.iter(*BLOCK_TAGS):
@@ -126,7 +126,7 @@ _PUBLISHED = ("article:published_time", "og:published_time", "datePublished", "p
 def _published(root: Element, meta: dict[str, str]) -> datetime | None:
     candidates = [first(meta, *_PUBLISHED)]
     for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() == "application/ld+json":
+        if _is_jsonld(script):
             candidates.append(_jsonld_date(script.text or ""))
     time_tag = next((t for t in root.iter("time") if t.get("datetime") is not None), None)
     if time_tag is not None:
@@ -150,11 +150,11 @@ def _declares_article(root: Element, meta: dict[str, str]) -> bool:
         return True
     if next(root.iter("article"), None) is not None or any(tag.get("datetime") for tag in root.iter("time")):
         return True
-    return any(
-        _ARTICLE_TYPE.search(script.text or "")
-        for script in root.iter("script")
-        if (script.get("type") or "").strip().lower() == "application/ld+json"
-    )
+    return any(_ARTICLE_TYPE.search(script.text or "") for script in root.iter("script") if _is_jsonld(script))
+
+
+def _is_jsonld(script: Element) -> bool:
+    return (script.get("type") or "").strip().lower() == "application/ld+json"
 
 
 def _jsonld_strings(text: str) -> list[str]:
