@@ -10,8 +10,10 @@ four messages a page (the fixture's markup is t.me's: tests/data/telegram/page.h
 
 from __future__ import annotations
 
+import email.utils
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -60,11 +62,12 @@ def channel(tme: TelegramFake, name: str = CHANNEL, **extra) -> dict:
 
 def web_feed(tme: TelegramFake, body: str, title: str = "Water is back in western Deir ez-Zor",
              summary: str = "Teaser.") -> dict:  # fmt: skip
+    yesterday = email.utils.formatdate(time.time() - 86400, usegmt=True)  # within max_age, whatever the day
     tme.files["/feed.xml"] = (
         "application/rss+xml",
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/'
         f'modules/content/"><channel><title>Euphrates Post</title><item><title>{title}</title>'
-        "<link>{{BASE}}/2026/11/water-returns/</link><pubDate>Mon, 30 Nov 2026 08:00:00 GMT</pubDate>"
+        f"<link>{{{{BASE}}}}/2026/11/water-returns/</link><pubDate>{yesterday}</pubDate>"
         f"<description>{summary}</description><content:encoded><![CDATA[{body}]]></content:encoded></item>"
         "</channel></rss>",
     )
