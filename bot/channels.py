@@ -38,7 +38,21 @@ def _matrix(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
     return MatrixRoom(channel.id, channel.target, clients["matrix"])  # connected by ``_connect``
 
 
-KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {"slack": _slack, "matrix": _matrix}
+def _webhook(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
+    from bot.hooks import webhook
+
+    return webhook.make(channel, clients["webhook"])
+
+
+def _apprise(config: Config, channel: Channel, clients: dict[str, Any]) -> Chat:
+    from bot.hooks import notify
+
+    return notify.make(channel)
+
+
+KINDS: dict[str, Callable[[Config, Channel, dict[str, Any]], Chat]] = {
+    "slack": _slack, "matrix": _matrix, "webhook": _webhook, "apprise": _apprise,
+}  # fmt: skip
 
 
 def build(config: Config, clients: dict[str, Any], channels: list[Channel]) -> list[Chat]:
@@ -70,6 +84,12 @@ async def _connect(config: Config, store: Store, clients: dict[str, Any], kinds:
 
         assert config.slack is not None  # the config's cross-checks demand the section
         clients["slack"] = client(config.slack.bot_token.get_secret_value(), config.slack.api_url)
+    if "webhook" in kinds:
+        from bot.hooks import webhook
+
+        clients["webhook"] = webhook.client(config.user_agent)
+    if "apprise" in kinds:
+        clients["apprise"] = None  # each channel holds its own Apprise object
     if "matrix" in kinds:
         from bot.matrix.post import connect
 
@@ -103,7 +123,8 @@ async def notify(config: Config, store: Store, body: str) -> bool:
 
 async def _close(clients: dict[str, Any]) -> None:
     for client in clients.values():
-        close = getattr(client, "close", None)  # nio's client holds an aiohttp session; slack_sdk's does not
+        # nio's client holds an aiohttp session (close), httpx's a pool (aclose); slack_sdk's holds none
+        close = getattr(client, "aclose", None) or getattr(client, "close", None)
         if close is not None:
             await close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -182,29 +183,124 @@ class Keyword(_Model):
     exclude: list[Term] = []
 
 
+CHAT_KINDS = ("slack", "matrix")  # chats with a top-level section, a listener and commands
+HOOK_KINDS = ("webhook", "apprise")  # outputs that need nothing but their URL (bot/hooks/)
+_BRIEF = re.compile(r"^\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?\s*$")
+
+
+def label(kind: str, url: str) -> str:
+    """A webhook's or Apprise URL's name when the config gives none: scheme (and a webhook's host) and a short
+    hash of the URL as written, never a path, a token or a password, so it can be shown, logged and stored; from
+    the text before ${VAR} expansion, it stays the same whatever the environment holds."""
+    import hashlib
+
+    parts = urlsplit(url.strip())
+    digest = hashlib.blake2b(url.strip().encode(), digest_size=3).hexdigest()
+    host = (parts.hostname or "") if kind == "webhook" and "${" not in (parts.netloc or "") else ""
+    port = f":{parts.port}" if host and parts.port else ""
+    return f"{host}{port}…{digest}" if host else f"{parts.scheme or kind}…{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """``brief: "07:00 Europe/Berlin"``: a channel's daily brief, at that local time."""
+
+    hour: int
+    minute: int
+    tz: str = "UTC"
+
+    def __str__(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d} {self.tz}"
+
+
+def parse_brief(value: Any) -> Brief:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if isinstance(value, Brief):
+        return value
+    match = _BRIEF.match(str(value)) if isinstance(value, str) else None
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f'"{value}" is not a time of day with an optional time zone (e.g. "07:00 Europe/Berlin")')
+    tz = match.group(3) or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'"{tz}" is not a time zone (use an IANA name such as Europe/Berlin or UTC)') from None
+    return Brief(int(match.group(1)), int(match.group(2)), tz)
+
+
 class Channel(_Model):
     slack: NonEmpty | None = None
     matrix: NonEmpty | None = None
+    webhook: SecretStr | None = None  # an https URL may carry its receiver's token: never shown
+    apprise: SecretStr | None = None  # any Apprise URL (discord://, msteams://, mailtos://...): its secrets within
+    secret: SecretStr | None = None  # webhook: the HMAC-SHA256 key of X-Wirewatch-Signature
+    headers: dict[str, SecretStr] = {}  # webhook: extra request headers (an Authorization the receiver asks for)
+    name: NonEmpty | None = None  # webhook, apprise: the channel's name in status, logs and redeliver
     keywords: list[NonEmpty] | None = None
+    brief: Annotated[Brief, BeforeValidator(parse_brief)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("name") is None:
+            for kind in HOOK_KINDS:
+                if isinstance(data.get(kind), str):
+                    return {**data, "name": label(kind, data[kind])}
+        return data
 
     @model_validator(mode="after")
     def _one_kind(self) -> Channel:
-        if (self.slack is None) == (self.matrix is None):
-            raise ValueError("a channel names exactly one of slack: or matrix:")
+        given = [kind for kind in (*CHAT_KINDS, *HOOK_KINDS) if getattr(self, kind) is not None]
+        if len(given) != 1:
+            raise ValueError("a channel names exactly one of slack:, matrix:, webhook: or apprise:")
+        if self.kind != "webhook":
+            for key in ("secret", "headers"):
+                if key in self.model_fields_set:
+                    raise _KeyedError((key,), "only a webhook channel has it")
+        if self.kind in CHAT_KINDS and "name" in self.model_fields_set:
+            raise _KeyedError(("name",), f"a {self.kind} channel is named by its {self.kind}: value")
+        url = self.url
+        if url is not None and "${" not in url:  # unset, and not needed by this command
+            if self.kind == "webhook" and not _HTTP_URL.match(url):
+                raise _KeyedError(("webhook",), "is not an http(s) URL")
+            if self.kind == "apprise":
+                _apprise_url(url)
+        if self.secret is not None:
+            _secret(self.secret)
         return self
 
     @property
     def kind(self) -> str:
-        return "slack" if self.slack is not None else "matrix"
+        return next(kind for kind in (*CHAT_KINDS, *HOOK_KINDS) if getattr(self, kind) is not None)
+
+    @property
+    def url(self) -> str | None:
+        """A webhook's or Apprise channel's URL, secrets included: for its client only."""
+        value = getattr(self, self.kind)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
 
     @property
     def target(self) -> str:
-        return self.slack if self.slack is not None else self.matrix  # type: ignore[return-value]
+        """What the channel is called: a Slack channel, a Matrix room, a hook's name (never its URL)."""
+        if self.kind in HOOK_KINDS:
+            return self.name  # type: ignore[return-value]
+        return getattr(self, self.kind)
 
     @property
     def id(self) -> str:
         """Stable name of the channel in the outbox."""
         return f"{self.kind}:{self.target}"
+
+
+def _apprise_url(url: str) -> None:
+    """An Apprise URL that Apprise can use, checked at load (the error never shows the URL: it holds secrets)."""
+    from bot.appriselib import service
+
+    if service(url) is None:
+        scheme = urlsplit(url).scheme or url.split(":", 1)[0][:20]
+        raise _KeyedError(("apprise",), f'is not a URL Apprise can use (scheme "{scheme}://"; see '
+                          "https://github.com/caronc/apprise/wiki for each service's form)")  # fmt: skip
 
 
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
@@ -324,11 +420,18 @@ class Config(_Model):
             for j, name in enumerate(channel.keywords or []):
                 if name not in groups:
                     raise _KeyedError(("channels", i, "keywords", j), f'"{name}" is not a keyword group name')
-            if getattr(self, channel.kind) is None:
+            if channel.kind in CHAT_KINDS and getattr(self, channel.kind) is None:
                 raise _KeyedError(("channels", i, channel.kind), f"a {channel.kind} channel needs the top-level "
                                   f"{channel.kind}: section ({_NEEDS[channel.kind]})")  # fmt: skip
+        ids: set[str] = set()
+        for i, channel in enumerate(self.channels):
+            if channel.id in ids:
+                key = "name" if channel.kind in HOOK_KINDS else channel.kind
+                raise _KeyedError(("channels", i, key), f'"{channel.target}" is a {channel.kind} channel already; '
+                                  "give each its own name" if key == "name" else "each channel once")  # fmt: skip
+            ids.add(channel.id)
         admin = self.alerts_admin_channel
-        if admin is not None and getattr(self, admin.kind) is None:
+        if admin is not None and admin.kind in CHAT_KINDS and getattr(self, admin.kind) is None:
             raise _KeyedError(("alerts_admin_channel", admin.kind), f"a {admin.kind} channel needs the top-level "
                               f"{admin.kind}: section ({_NEEDS[admin.kind]})")  # fmt: skip
         return self
@@ -405,7 +508,7 @@ def _unique(values: list[str], section: str, key: str) -> None:
 # --------------------------------------------------------------------------------------------- loading
 
 
-CHAT_SECTIONS = ("slack", "matrix")  # the secrets only the commands that talk to a chat need
+CHAT_SECTIONS = ("slack", "matrix", "channels", "alerts_admin_channel")  # secrets only chat commands need
 
 
 def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None,
@@ -415,6 +518,7 @@ def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | N
     not set is no error; ``Config.unset`` says which."""
     unset: list[Unset] | None = None if secrets else []
     path, data, lines = read(path, environ, unset, optional=lambda key: key in CHAT_SECTIONS)
+    _name_hooks(path, data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -422,6 +526,31 @@ def load(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | N
     config = config.model_copy(update={"path": path})
     config._unset = unset or []
     return config
+
+
+def _name_hooks(path: Path, data: dict) -> None:
+    """Each webhook or Apprise channel without a ``name:`` named from its URL as the file writes it, before ${VAR}
+    expansion (``label``): the name, and so the channel's outbox rows, do not depend on the environment."""
+    hooks = [(key, i) for key, i, entry in _channel_entries(data) if not entry.get("name")
+             and any(isinstance(entry.get(kind), str) for kind in HOOK_KINDS)]  # fmt: skip
+    if not hooks:
+        return
+    _, written, _ = read(path, {}, [], optional=lambda key: True)  # ${VAR} kept as written
+    for key, i in hooks:
+        entry = data[key] if i is None else data[key][i]
+        raw = written[key] if i is None else written[key][i]
+        kind = next(kind for kind in HOOK_KINDS if isinstance(entry.get(kind), str))
+        entry["name"] = label(kind, raw[kind] if isinstance(raw.get(kind), str) else entry[kind])
+
+
+def _channel_entries(data: dict):
+    channels = data.get("channels")
+    for i, entry in enumerate(channels if isinstance(channels, list) else []):
+        if isinstance(entry, dict):
+            yield "channels", i, entry
+    admin = data.get("alerts_admin_channel")
+    if isinstance(admin, dict):
+        yield "alerts_admin_channel", None, admin
 
 
 def _describe(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> str:

@@ -34,6 +34,8 @@ def test_bad_config_exits_2_with_one_line(case, tmp_path, cli, monkeypatch):
     assert str(path) in lines[0]
     for expected in case["expect"]:
         assert expected in lines[0], f"{expected!r} not in {lines[0]!r}"
+    for secret in case.get("absent", []):  # a URL's token is never shown, even in the error about that URL
+        assert secret not in err
 
 
 def test_missing_file(cli, tmp_path):

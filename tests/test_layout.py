@@ -16,11 +16,11 @@ BOT = Path(__file__).parents[1] / "bot"
 
 # Low to high: a module may import from its own floor or below, never above.
 FLOORS = [
-    {"errors", "models", "text", "urls", "configfile", "loopwatch", "console", "transport"},
+    {"errors", "models", "text", "urls", "configfile", "loopwatch", "console", "transport", "appriselib"},
     {"config", "match", "prefilter", "stories", "extract", "fetch"},
     {"store", "schedule"},
     {"poll", "chat"},
-    {"slack", "matrix"},
+    {"slack", "matrix", "hooks"},
     {"channels", "health", "downtime", "check", "explain"},
     {"service", "demo"},
     {"cli", "__main__", "bot"},

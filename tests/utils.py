@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 KEYWORDS = [
     {"name": "Deir ez-Zor", "terms": ["Deir ez-Zor", "دير الزور"]},

@@ -1,0 +1,220 @@
+"""Alerts to a signed webhook and to Apprise services, through `wirewatch check`: each alert once to each, a 503
+retried under the same delivery id, a 4xx failing one alert alone, 429's Retry-After, Apprise failures retried
+and shown without the URL's secrets, routing, and hostile text made inert in Markdown and plain text.
+
+The receivers are real HTTP servers on loopback (tests/hook_receivers.py): a webhook receiver checked with
+the verification code docs/channels.md gives users, Apprise's generic json:// and form:// services, and a
+Mattermost server's incoming webhooks behind Apprise's real mmost:// plugin.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from lxml import html as lxml_html
+
+from bot.appriselib import library
+from bot.hooks import text
+from tests.hook_receivers import Mattermost, Receiver
+from tests.test_hostile import ARTICLE, OTHER, PAYLOADS, alert_with
+from tests.utils import ROOT
+
+SECRET = "whsec-7a1b9c"
+
+
+def receiver_code() -> dict:
+    """The verification function exactly as docs/channels.md shows it to users."""
+    doc = (ROOT / "docs" / "channels.md").read_text(encoding="utf-8")
+    (code,) = [block for block in re.findall(r"```python\n(.*?)```", doc, re.S) if "def verify" in block]
+    namespace: dict = {}
+    exec(code, namespace)
+    return namespace
+
+
+@pytest.fixture
+def hooks_config(site, write_config, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+
+    def make(channels, **extra):
+        sources = [{"name": "Euphrates", "url": site.url("/euphrates/feed.xml")},
+                   {"name": "Al-Forat", "url": site.url("/alforat/feed.xml")}]  # fmt: skip
+        return write_config(sources, channels=channels, **extra)
+
+    return make
+
+
+def check(cli, config) -> tuple[list[dict], str]:
+    code, out, err = cli("check", "--config", config, "--json")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()], err
+
+
+def statuses(config) -> dict[tuple[str, str], int]:
+    db = sqlite3.connect(config.parent / "wirewatch.db")
+    rows = db.execute("SELECT channel, status, count(*) FROM deliveries GROUP BY channel, status").fetchall()
+    return {(channel, status): n for channel, status, n in rows}
+
+
+def test_each_alert_reaches_a_signed_webhook_and_an_apprise_channel_exactly_once(hooks_config, cli):
+    with Receiver() as hook, Receiver() as sink:
+        hook.fail(503, body=b"upstream busy")  # the first POST fails: retried under the same delivery id
+        config = hooks_config([{"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"},
+                               {"apprise": sink.url("/notify", "json"), "name": "json"}], digest_after=3)  # fmt: skip
+        alerts, err = check(cli, config)
+        assert len(alerts) >= 5
+        verify = receiver_code()["verify"]
+        bodies = [verify(SECRET.encode(), r.headers, r.body) for r in hook.requests]  # raises if one is forged
+        deliveries = [r.headers["X-Wirewatch-Delivery"] for r in hook.requests]
+        assert deliveries[0] == deliveries[1]  # the 503'd POST, retried as the same delivery
+        assert [b["type"] for b in bodies] == ["alert"] * (len(alerts) + 1)
+        assert sorted(b["alert_id"] for b in bodies[1:]) == sorted(a["alert_id"] for a in alerts)
+        assert len(set(deliveries)) == len(alerts)  # one delivery id per alert
+        for body, request in zip(bodies, hook.requests, strict=True):
+            assert request.headers["X-Wirewatch-Timestamp"] == str(body["timestamp"])
+            assert request.headers["X-Wirewatch-Event"] == "alert"
+            assert {"url", "title", "source", "published", "keywords", "snippet", "story", "also"} <= body.keys()
+        by_url = {a["url"]: a for a in alerts}
+        for body in bodies[1:]:
+            assert body["keywords"] == by_url[body["url"]]["keywords"] and body["channel"] == "webhook:siem"
+        # Apprise: more alerts than digest_after make a digest, as in Slack and Matrix; each alert is in one
+        notes = [r.json() for r in sink.requests]
+        assert all(n["title"] and n["type"] == "info" for n in notes)
+        shown = "\n".join(n["message"] for n in notes)
+        for alert in alerts:
+            assert shown.count(f"]({alert['url']})") == 1
+        assert "webhook:siem: " in err and "apprise:json: " in err
+        assert statuses(config) == {("webhook:siem", "sent"): len(alerts), ("apprise:json", "sent"): len(alerts)}
+        before = (len(hook.requests), len(sink.requests))
+        again, _ = check(cli, config)
+        assert again == [] and (len(hook.requests), len(sink.requests)) == before  # a rerun sends nothing
+
+
+def test_a_refused_webhook_post_fails_that_alert_alone_until_redeliver(hooks_config, cli):
+    with Receiver() as hook:
+        hook.fail(422, {"Content-Type": "application/json"}, b'{"error": "schema mismatch"}')
+        config = hooks_config([{"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"}])
+        alerts, err = check(cli, config)
+        assert "webhook:siem: a message was refused: the receiver answered 422 Unprocessable Entity" in err
+        assert statuses(config) == {("webhook:siem", "failed"): 1, ("webhook:siem", "sent"): len(alerts) - 1}
+        code, out, _ = cli("status", "--config", config, "--json")
+        (row,) = [json.loads(line) for line in out.splitlines()]
+        assert row["failed"] == 1 and "422" in row["last_error"] and hook.url() not in out
+        failed_delivery = hook.requests[0].headers["X-Wirewatch-Delivery"]
+        code, out, err = cli("redeliver", "webhook:siem", "--config", config)
+        assert code == 0, err
+        assert hook.requests[-1].headers["X-Wirewatch-Delivery"] == failed_delivery
+        assert statuses(config) == {("webhook:siem", "sent"): len(alerts)}
+
+
+def test_a_rate_limited_webhook_waits_its_retry_after(hooks_config, cli):
+    with Receiver() as hook:
+        hook.fail(429, {"Retry-After": "1"}, b"slow down")
+        config = hooks_config([{"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"}])
+        alerts, _ = check(cli, config)
+        first, second = hook.requests[0], hook.requests[1]
+        assert first.headers["X-Wirewatch-Delivery"] == second.headers["X-Wirewatch-Delivery"]
+        assert int(second.headers["X-Wirewatch-Timestamp"]) >= int(first.headers["X-Wirewatch-Timestamp"])
+        assert statuses(config) == {("webhook:siem", "sent"): len(alerts)}
+
+
+def test_an_unreachable_webhook_keeps_its_alerts_pending_and_sends_them_later(hooks_config, cli):
+    with Receiver() as hook:
+        url = hook.url()
+    config = hooks_config([{"webhook": url, "secret": "${WEBHOOK_SECRET}", "name": "siem"}])
+    alerts, err = check(cli, config)  # nobody listens on the port any more
+    assert "webhook:siem: cannot reach the receiver (ConnectError); the alerts stay in the outbox" in err
+    assert url not in err
+    assert statuses(config) == {("webhook:siem", "pending"): len(alerts)}
+
+
+def test_apprise_failures_are_retried_and_shown_without_the_urls_secrets(hooks_config, cli):
+    with Receiver() as sink:
+        sink.fail(500, body=b"oops", times=100)
+        url = sink.url("/hook", "json").replace("json://", "json://bot:s3cr3t-pass@") + "?:token=tok-98765"
+        config = hooks_config([{"apprise": url}])
+        alerts, err = check(cli, config)
+        assert alerts and len(sink.requests) == 3  # `check` tries a message 3 times, with backoff, then leaves it
+        for secret in ("s3cr3t-pass", "tok-98765", sink.base):
+            assert secret not in err
+        assert "the alerts stay in the outbox for the next try" in err
+        ((channel, status),) = statuses(config)
+        assert channel.startswith("apprise:json…") and status == "pending"
+        _, out, _ = cli("status", "--config", config, "--json")
+        (row,) = [json.loads(line) for line in out.splitlines()]
+        assert row["pending"] == len(alerts) and "s3cr3t-pass" not in out and "tok-98765" not in out
+        assert "Internal Server Error" in row["last_error"] or "500" in row["last_error"]
+        sink.answers.clear()
+        assert check(cli, config)[0] == []  # nothing new: the pending alerts go out now
+        assert statuses(config) == {(channel, "sent"): len(alerts)}
+        assert sink.requests[-1].headers.get("Authorization", "").startswith("Basic ")  # the user:pass reached it
+
+
+def test_apprise_form_and_a_mattermost_server_get_each_routed_alert(hooks_config, cli):
+    with Receiver() as form, Mattermost("ykq8fbxa4bgyzmw9x5rxbn3ufe") as chat:
+        config = hooks_config([
+            {"apprise": form.url("/form", "form"), "keywords": ["Hezbollah"], "name": "form"},
+            {"apprise": f"mmost://{chat.base}/{chat.hook_id}", "name": "mattermost"},
+        ], digest_after=100)  # fmt: skip
+        alerts, _ = check(cli, config)
+        hezbollah = [a for a in alerts if "Hezbollah" in a["keywords"]]
+        assert hezbollah and len(hezbollah) < len(alerts)
+        posted = [r.form() for r in form.requests]
+        assert len(posted) == len(hezbollah) and all("[Hezbollah" in p["title"] for p in posted)
+        assert len(chat.posts) == len(alerts)  # Mattermost takes plain text: a title line and the body
+        for post, alert in zip(chat.posts, sorted(alerts, key=lambda a: a["alert_id"]), strict=True):
+            assert alert["url"] in post["text"] and "**" not in post["text"]
+        assert statuses(config)[("apprise:mattermost", "sent")] == len(alerts)
+
+
+def test_a_wrong_mattermost_hook_is_reported_and_kept(hooks_config, cli):
+    with Mattermost("realhookid0000000000000000") as chat:
+        config = hooks_config([{"apprise": f"mmost://{chat.base}/wronghookid000000000000000", "name": "mm"}])
+        alerts, err = check(cli, config)
+        assert chat.posts == [] and "wronghookid" not in err
+        assert statuses(config) == {("apprise:mm", "pending"): len(alerts)}
+
+
+# ----------------------------------------------------------------------------------------- hostile text
+
+_ALLOWED_TAGS = {"p", "strong", "em", "a", "blockquote", "br", "ul", "li", "h1", "div", "html", "body"}
+_MENTION = re.compile(r"(?<![\w＠])@(channel|here|everyone|room)\b", re.I)
+_LINKY = re.compile(r"(?i)\b(https?|javascript|mailto|data|matrix|tg)\s*:|www\.|\bevil[\w-]*\.(com|example)\b")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_text_is_inert_in_markdown_as_apprise_renders_it(payload):
+    from apprise.conversion.format import markdown_to_html
+
+    library()
+    alert = alert_with(payload)
+    rendered = text.alert(alert, markdown=True)
+    page = lxml_html.fromstring(f"<div>{markdown_to_html(rendered.body)}</div>")
+    assert {el.tag for el in page.iter() if isinstance(el.tag, str)} <= _ALLOWED_TAGS
+    links = {a.get("href") for a in page.iter("a")}
+    assert links <= {ARTICLE, OTHER, OTHER + "?x=1%7C%3C!channel%3E"}, links
+    shown = page.text_content()
+    for part in (shown, rendered.title):
+        assert not _MENTION.search(part), part
+        assert not _LINKY.search(part.replace(ARTICLE, "").replace(OTHER, "")), part
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_text_is_inert_in_plain_text(payload):
+    alert = alert_with(payload)
+    rendered = text.alert(alert, markdown=False)
+    for part in (rendered.body, rendered.title):
+        assert not _MENTION.search(part), part
+        rest = part.replace(ARTICLE, "").replace(OTHER + "?x=1%7C%3C!channel%3E", "").replace(OTHER, "")
+        assert not _LINKY.search(rest), part
+
+
+def test_the_markdown_alert_shows_the_spelling_found_in_bold():
+    alert = alert_with("quiet words")
+    alert.published = datetime(2026, 12, 4, 8, 15, tzinfo=UTC)
+    body = text.alert(alert, markdown=True).body
+    assert f"**[quiet words in Deir ez-Zor]({ARTICLE})**" in body
+    assert "**Deir ez-Zor quiet words**" in body and "2026-12-04 08:15 UTC" in body
