@@ -101,6 +101,19 @@ async def _connect(config: Config, store: Store, clients: dict[str, Any], kinds:
     return out
 
 
+@contextlib.asynccontextmanager
+async def connected(config: Config, store: Store, channel: Channel):
+    """``(chat, None)`` for one channel, its client open for the block; ``(None, problem)`` when its chat's login
+    failed (a Drained that says why)."""
+    clients: dict[str, Any] = {}
+    try:
+        failed = await _connect(config, store, clients, {channel.kind}, [channel])
+        chats = build(config, clients, [channel])
+        yield (chats[0], None) if chats else (None, failed[0] if failed else Drained(channel.id))
+    finally:
+        await _close(clients)
+
+
 async def notify(config: Config, store: Store, body: str) -> bool:
     """One plain message to ``alerts_admin_channel``; whether it was posted (it is tried again later if not)."""
     channel = config.alerts_admin_channel
@@ -138,6 +151,8 @@ def report(results: list[Drained], out=None, problems: bool = True) -> None:
         errors = result.errors[:-1] if result.problem is not None and not problems else result.errors
         for error in errors:
             print(f"wirewatch: delivery: {error}", file=out)
+        if result.briefs:
+            print(f"wirewatch: delivery: {result.channel}: the day's brief posted.", file=out)
         if result.sent or result.already or result.followups or (result.left and problems):
             parts = [f"{result.sent} alert{'s' if result.sent != 1 else ''} sent"]
             if result.already:

@@ -131,11 +131,17 @@ def deliver(config: Config, store: Store) -> list:
     """The outbox of every configured chat channel drained once (nothing to do without channels)."""
     if not config.channels:
         return []
+    from bot.brief import send_due
     from bot.channels import drain_all
     from bot.chat.sender import Policy
 
     # a one-shot command retries briefly (0.5 s, then 1 s); what still fails waits in the outbox for the next run
-    return asyncio.run(drain_all(config, store, Policy(tries=3, backoff=0.5, max_wait=120)))
+    policy = Policy(tries=3, backoff=0.5, max_wait=120)
+
+    async def drain() -> list:
+        return await drain_all(config, store, policy) + await send_due(config, store, policy=policy)
+
+    return asyncio.run(drain())
 
 
 def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now: set) -> list[dict]:

@@ -21,6 +21,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.brief import brief_forever
 from bot.channels import listeners, send_forever
 from bot.channels import report as report_delivery
 from bot.chat.link import Link
@@ -136,6 +137,9 @@ async def _serve_once(config: Config, stop: asyncio.Event) -> None:
                     drained = functools.partial(_drained, health)
                     sender = send_forever(config, outbox, channel, link, wake, drained)
                     tasks.append(asyncio.create_task(sender, name=f"sender {channel.id}"))
+                    if channel.brief is not None:
+                        brief = brief_forever(config, outbox, channel, report_delivery)
+                        tasks.append(asyncio.create_task(brief, name=f"brief {channel.id}"))
             try:
                 await _schedule(config, pipeline, stop, wakes, health, functools.partial(_cancel, tasks))
             finally:

@@ -21,7 +21,7 @@ FLOORS = [
     {"store", "schedule"},
     {"poll", "chat"},
     {"slack", "matrix", "hooks"},
-    {"channels", "health", "downtime", "check", "explain"},
+    {"channels", "brief", "health", "downtime", "check", "explain"},
     {"service", "demo"},
     {"cli", "__main__", "bot"},
 ]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.config import Config, parse_duration
 from bot.errors import QueryError
 from bot.schedule import backoff, duration
-from bot.store import Store, from_iso, outbox, queries, utcnow
+from bot.store import Store, from_iso, iso, outbox, queries, utcnow
 from bot.store.search import search
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ USAGE = {
     "keywords": "keywords: the keyword groups, their terms, and what is muted here",
     "mute": "mute <group> <duration>: no alerts of that group in this channel for a while (admins)",
     "unmute": "unmute <group>: alerts of that group again in this channel (admins)",
+    "brief": "brief: the stories of the last 24 hours per keyword group (what the daily brief posts)",
     "status": "status: the outbox of each chat channel",
     "help": "help: this list",
 }
@@ -234,9 +236,33 @@ def _status(args: str, request: Request, config: Config, store: Store) -> Reply:
     return Reply("status", "Outbox", rows, "" if rows else "No chat channels configured.")
 
 
+def brief_data(config: Config, store: Store, channel_id: str | None, now: datetime | None = None,
+               day: str | None = None) -> dict:  # fmt: skip
+    """The brief for a channel (its routed groups, less those muted there; every group for no channel): the
+    stories alerted in the 24 hours before ``now``, per group. ``day``: the date it is for, in the channel's
+    brief time zone (today there by default)."""
+    now = now or utcnow()
+    channel = next((c for c in config.channels if c.id == channel_id), None)
+    routed = [k.name for k in config.keywords if channel is None or not channel.keywords or k.name in channel.keywords]
+    muted = outbox.muted(store, channel_id, now) if channel_id else {}
+    tz = ZoneInfo(channel.brief.tz) if channel is not None and channel.brief is not None else UTC
+    day = day or now.astimezone(tz).date().isoformat()
+    groups = queries.brief(store, iso(now - timedelta(days=1)), [g for g in routed if g not in muted])
+    note = f"Muted here, left out: {', '.join(g for g in routed if g in muted)}" if set(routed) & muted.keys() else ""
+    return {"title": f"Brief for {day}: stories alerted in the last 24 hours", "day": day, "groups": groups,
+            "note": note}  # fmt: skip
+
+
+def _brief(args: str, request: Request, config: Config, store: Store) -> Reply:
+    data = brief_data(config, store, request.channel)
+    text = data["note"] if data["groups"] else "\n".join(filter(None, ["No alerted stories in the last 24 hours.",
+                                                                       data["note"]]))  # fmt: skip
+    return Reply("brief" if data["groups"] else "empty", data["title"], data["groups"], text)
+
+
 def _help(args: str, request: Request, config: Config, store: Store) -> Reply:
     return Reply("help", "wirewatch commands", text=_usage())
 
 
 _HANDLERS = {"recent": _recent, "search": _search, "story": _story, "sources": _sources, "keywords": _keywords,
-             "mute": _mute, "unmute": _unmute, "status": _status, "help": _help}  # fmt: skip
+             "mute": _mute, "unmute": _unmute, "brief": _brief, "status": _status, "help": _help}  # fmt: skip

@@ -14,8 +14,10 @@ from bot.models import Alert
 
 EVENT_ALERT = "wirewatch_alert"  # carried by each message (Slack metadata, a Matrix content key): its alert ids
 EVENT_FOLLOWUP = "wirewatch_followup"  # ... or the follow-up ids of a reply in an alert's thread
+EVENT_BRIEF = "wirewatch_brief"  # ... or the day's brief row it carries (bot/brief.py)
 EVENT_NOTICE = "wirewatch_notice"  # a notice to the admins' channel: no outbox row, nothing to find again
 DIGEST_PER_MESSAGE = 20  # a digest of more alerts is sent as several messages
+KEYS = {EVENT_ALERT: "alert_ids", EVENT_FOLLOWUP: "followup_ids", EVENT_BRIEF: "brief_ids"}  # the ids' key, by event
 
 
 @dataclass(slots=True)
@@ -36,6 +38,7 @@ class Chat(Protocol):
     def render_digest(self, alerts: list[Alert]) -> list[Message]: ...
     def render_followup(self, sightings: list[dict], followup_ids: list[int]) -> Message: ...
     def render_notice(self, text: str) -> Message: ...
+    def render_brief(self, brief: dict, ids: list[int]) -> Message: ...
     async def post(self, message: Message, thread: str | None = None) -> str: ...
     async def find(
         self, event_type: str, key: str, ids: set[int], since: str, thread: str | None = None

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.chat.protocol import EVENT_ALERT, EVENT_FOLLOWUP, Chat, Message
+from bot.chat.protocol import EVENT_ALERT, EVENT_BRIEF, EVENT_FOLLOWUP, Chat, Message
 from bot.errors import DeliveryError
 from bot.store import Store, outbox
 
@@ -65,6 +65,7 @@ class Drained:
     sent: int = 0  # alerts delivered (a digest counts each of its alerts)
     already: int = 0  # found in the channel by the crash check: posted before, recorded now
     followups: int = 0
+    briefs: int = 0  # the day's brief, posted (or found posted by the crash check)
     failed: int = 0
     muted: int = 0
     left: int = 0  # still pending: to be tried by the next drain
@@ -99,6 +100,18 @@ class Sender:
         except _Stop:
             pass
         result.left = len(outbox.pending_deliveries(self.store, self.chat.id))
+        return result
+
+    async def brief(self, message: Message, row: outbox.Pending) -> Drained:
+        """The day's brief (bot/brief.py), its row claimed: found by the crash check if tried before, else posted;
+        paced, retried and failed as an alert is."""
+        result = Drained(self.chat.id)
+        try:
+            found = await self._recover(EVENT_BRIEF, "brief_ids", "briefs", {row.id: row}, result)
+            if found or await self._send(message, "briefs", [row], EVENT_BRIEF, "brief_ids", result) is not None:
+                result.briefs = 1
+        except _Stop:
+            pass
         return result
 
     # ------------------------------------------------------------------------------------------ alerts
@@ -192,7 +205,10 @@ class Sender:
         reason = str(exc)
         if exc.scope != "message":
             result.problem = exc
-        if exc.scope == "channel":
+        if exc.scope == "channel" and table == "briefs":
+            outbox.mark_error(self.store, table, ids, reason)  # tried again, with the alerts, once it is fixed
+            result.errors.append(f"{self.chat.id}: {reason}: the brief was not posted")
+        elif exc.scope == "channel":
             result.failed += outbox.fail_channel(self.store, self.chat.id, reason)
             result.errors.append(f"{self.chat.id}: {reason}: its alerts are kept as failed; "
                                  f"run `wirewatch redeliver {self.chat.id}` once it is fixed")  # fmt: skip

@@ -85,6 +85,7 @@ class MatrixRoom:
     render_digest = staticmethod(render.digest_messages)
     render_followup = staticmethod(render.followup_message)
     render_notice = staticmethod(render.notice_message)
+    render_brief = staticmethod(render.brief_message)
 
     def __init__(self, outbox_id: str, target: str, web: Any) -> None:
         self.id = outbox_id

@@ -17,7 +17,7 @@ from html import escape
 
 from bot.chat.commands import Reply, hits
 from bot.chat.inert import article_url, cut, inert, marked
-from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
+from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_BRIEF, EVENT_FOLLOWUP, Message, found_spellings
 from bot.models import Alert
 
 KEY = "org.wirewatch"
@@ -111,6 +111,19 @@ def followup_message(sightings: list[dict], followup_ids: list[int]) -> Message:
     return _message(body, also_html(sightings), EVENT_FOLLOWUP, "followup_ids", followup_ids)
 
 
+def brief_message(brief: dict, ids: list[int]) -> Message:
+    """The day's brief, posted in the room: what ``!wirewatch brief`` answers."""
+    body, html = reply_message(Reply("brief", brief["title"], brief["groups"], brief.get("note", "")))
+    return _message(body, html, EVENT_BRIEF, "brief_ids", ids)
+
+
+def _brief_group(row: dict) -> str:
+    stories = "".join(f"<li>{link(s.get('url') or '', s.get('title'))} · {s.get('sources', 1)} source"
+                      f"{'s' if s.get('sources', 1) != 1 else ''}</li>" for s in row["stories"])  # fmt: skip
+    more = f"<li>and {row['more']} more</li>" if row.get("more") else ""
+    return f"<b>{text(row['group'], 100)}</b><ul>{stories}{more}</ul>"
+
+
 def notice_message(notice: str) -> Message:
     """A plain notice (the admins' channel: a source down or back), carrying no outbox rows; its transaction id
     comes from its text, so a retry of the same notice is the same transaction."""
@@ -153,6 +166,8 @@ def reply_message(reply: Reply) -> tuple[str, str]:
         for r in reply.rows:
             muted = f" · muted until {text(r['muted_until'], 40)}" if r["muted_until"] else ""
             items.append(f"<b>{text(r['name'], 100)}</b>: {text(', '.join(r['terms']), 400)}{muted}")
+    elif reply.kind == "brief":
+        items = [_brief_group(row) for row in reply.rows]
     elif reply.kind == "status":
         items = [f"<b>{text(r['channel'], 100)}</b>: {r['pending']} pending, {r['sent']} sent, {r['failed']} failed, "
                  f"{r['muted']} muted{' · last error: ' + text(r['last_error'], 200) if r['last_error'] else ''}"
@@ -163,4 +178,7 @@ def reply_message(reply: Reply) -> tuple[str, str]:
     if reply.text:
         html += "<br>" + escape(inert(reply.text.replace("\n", " | ")), quote=True)
     body = inert(reply.title) + ("\n" + inert(reply.text.replace("\n", " | ")) if reply.text else "")
+    if reply.kind == "brief":  # the plain body of a brief lists its stories too, for clients without HTML
+        body += "".join(f"\n{inert(row['group'])}:" + "".join(f"\n- {inert(s.get('title'))} ({s.get('sources', 1)} "
+                        f"sources) {inert(s.get('url'))}" for s in row["stories"]) for row in reply.rows)  # fmt: skip
     return body, html

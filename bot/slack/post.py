@@ -71,6 +71,7 @@ class SlackChannel:
     render_digest = staticmethod(render.digest_messages)
     render_followup = staticmethod(render.followup_message)
     render_notice = staticmethod(render.notice_message)
+    render_brief = staticmethod(render.brief_message)
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         try:

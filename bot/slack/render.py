@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 
 from bot.chat.commands import Reply, hits
 from bot.chat.inert import article_url, cut, inert, marked
-from bot.chat.protocol import DIGEST_PER_MESSAGE, EVENT_ALERT, EVENT_FOLLOWUP, Message, found_spellings
+from bot.chat.protocol import (
+    DIGEST_PER_MESSAGE,
+    EVENT_ALERT,
+    EVENT_BRIEF,
+    EVENT_FOLLOWUP,
+    KEYS,
+    Message,
+    found_spellings,
+)
 from bot.models import Alert
 from bot.store import from_iso
 
@@ -120,8 +128,7 @@ def alert_message(alert: Alert) -> Message:
 
 def _message(body: dict, event: str, ids: list[int]) -> Message:
     """The ids travel in the message's metadata too: the crash check finds them there (bot/slack/post.py)."""
-    key = "alert_ids" if event == EVENT_ALERT else "followup_ids"
-    return Message({**body, "metadata": {"event_type": event, "event_payload": {key: ids}}}, event, ids)
+    return Message({**body, "metadata": {"event_type": event, "event_payload": {KEYS[event]: ids}}}, event, ids)
 
 
 def also_text(also: list[dict], limit: int = CONTEXT) -> str:
@@ -167,6 +174,23 @@ def followup_message(sightings: list[dict], followup_ids: list[int]) -> Message:
     text = also_text(sightings, SECTION)
     fallback = mrkdwn("also reported by: " + ", ".join(inert(s.get("source")) for s in sightings), FALLBACK)
     return _message({"text": fallback, "blocks": [_mrkdwn_block(text)]}, EVENT_FOLLOWUP, followup_ids)
+
+
+def brief_message(brief: dict, ids: list[int]) -> Message:
+    """The day's brief, posted in the channel: the blocks of ``/wirewatch brief``'s reply."""
+    reply = reply_message(Reply("brief", brief["title"], brief["groups"], brief.get("note", "")))
+    return _message({"text": reply["text"], "blocks": reply["blocks"]}, EVENT_BRIEF, ids)
+
+
+def _brief_group(row: dict) -> str:
+    lines = [f"*{mrkdwn(row['group'], 100)}*"]
+    for story in row["stories"]:
+        sources = story.get("sources", 1)
+        lines.append(f"• {link(story.get('url') or '', story.get('title') or story.get('url'), 300)} · "
+                     f"{sources} source{'s' if sources != 1 else ''}")  # fmt: skip
+    if row.get("more"):
+        lines.append(f"and {row['more']} more")
+    return "\n".join(lines)
 
 
 def notice_message(text: str) -> Message:
@@ -233,6 +257,8 @@ def reply_message(reply: Reply) -> dict:
             parts.append(
                 _section(f"• *{mrkdwn(row['name'], 100)}*: {terms}{' (exact)' if row['exact'] else ''}{muted}")
             )
+    elif reply.kind == "brief":
+        parts += [_section(cut(_brief_group(row), SECTION)) for row in reply.rows[:45]]
     elif reply.kind == "status":
         for row in reply.rows[:45]:
             error = f" · last error: {mrkdwn(row['last_error'], 300)}" if row["last_error"] else ""

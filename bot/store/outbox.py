@@ -111,7 +111,7 @@ def mark_muted(store: Store, ids: list[int]) -> None:
 
 
 def _update(store: Store, table: str, ids: list[int], assignments: str, params: list | None = None) -> None:
-    assert table in ("deliveries", "followups")
+    assert table in ("deliveries", "followups", "briefs")
     if not ids:
         return
     marks = ",".join("?" * len(ids))

@@ -72,3 +72,24 @@ def _story(row: dict) -> dict:
     row["keywords"] = json.loads(row["keywords"] or "[]")
     row.pop("last_alert", None)
     return row
+
+
+def brief(store: Store, since: str, groups: list[str], per_group: int = 10) -> list[dict]:
+    """Per keyword group (in ``groups``' order), the stories alerted since ``since`` (an ISO time): headline, link,
+    how many sources ran it; the most sources first, then the newest; ``more`` counts the ones left out."""
+    if not groups:
+        return []
+    marks = ",".join("?" * len(groups))
+    rows = store.db.execute(
+        "SELECT k.keyword, s.id, s.title, s.first_source, (SELECT url FROM articles WHERE id = s.first_article), "  # noqa: S608
+        "(SELECT count(DISTINCT source) FROM articles WHERE story_id = s.id) AS sources, al.created "
+        "FROM story_keywords k JOIN alerts al ON al.id = k.alert_id JOIN stories s ON s.id = k.story_id "
+        f"WHERE al.created >= ? AND k.keyword IN ({marks}) ORDER BY sources DESC, al.created DESC, s.id DESC",
+        [since, *groups],
+    ).fetchall()
+    by_group: dict[str, list[dict]] = {group: [] for group in groups}
+    for group, story, title, source, url, sources, created in rows:
+        by_group[group].append({"story": story, "title": title, "source": source, "url": url, "sources": sources,
+                                "alerted": created})  # fmt: skip
+    return [{"group": group, "stories": stories[:per_group], "more": max(0, len(stories) - per_group)}
+            for group, stories in by_group.items() if stories]  # fmt: skip

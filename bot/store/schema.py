@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -195,4 +195,14 @@ def v8(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN next_poll TEXT")
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8}
+def v9(db: sqlite_utils.Database) -> None:
+    """The morning brief (bot/brief.py): one row per channel and day, written before it is posted and marked with
+    its receipt, as an alert's delivery is, so that each day's brief is posted once across restarts."""
+    db.execute(
+        "CREATE TABLE briefs (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, day TEXT NOT NULL, created TEXT, "
+        "status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, receipt TEXT, sent_at TEXT, "
+        "last_error TEXT, UNIQUE (channel, day))"
+    )
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9}
