@@ -32,6 +32,11 @@ COMMANDS = {
     "story": ("one story: its keyword groups and every outlet that ran it", "wirewatch story 12 --json"),
     "status": ("the outbox per chat channel: pending, sent, failed, muted", "wirewatch status"),
     "redeliver": ("send a channel's failed alerts again, now", "wirewatch redeliver slack:#syria-alerts"),
+    "mute": ("no alerts (nor brief) of a keyword group in a channel for a while",
+             "wirewatch mute webhook:siem 'Deir ez-Zor' 24h"),
+    "unmute": ("alerts of a keyword group in a channel again", "wirewatch unmute webhook:siem 'Deir ez-Zor'"),
+    "brief": ("the stories of the last 24 hours per keyword group, as a channel's daily brief shows them",
+              "wirewatch brief\n  wirewatch brief --channel apprise:team --json"),
     "reload": ("make the running `wirewatch run` re-read its config (SIGHUP)", "wirewatch reload"),
     "validate": ("check the config file and say what it sets up", "wirewatch validate --config my.yaml"),
     "explain": ("which keyword groups match a text or a URL, and why",
@@ -90,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     redeliver.add_argument(
         "channel", metavar="CHANNEL", help="as `status` names it (slack:#alerts) or its target (#alerts)"
     )
+    mute = command("mute")
+    mute.add_argument("channel", metavar="CHANNEL", help="as `status` names it (webhook:siem) or its target")
+    mute.add_argument("group", metavar="GROUP", help="a keyword group's name")
+    mute.add_argument("duration", metavar="DURATION", help="how long: 30m, 24h, 7d")
+    unmute = command("unmute")
+    unmute.add_argument("channel", metavar="CHANNEL", help="as `status` names it (webhook:siem) or its target")
+    unmute.add_argument("group", metavar="GROUP", help="a keyword group's name")
+    brief = command("brief")
+    brief.add_argument("--channel", metavar="CHANNEL", help="that channel's brief: its groups, less those muted there")
+    brief.add_argument("--json", action="store_true", help="the brief as one JSON object")
     command("validate")
     explain = command("explain")
     explain.add_argument("target", metavar="TEXT_OR_URL", help="text to test, or an article URL to fetch and extract")
@@ -133,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     command = {"check": _check, "run": _run, "sources": _sources, "recent": _recent, "search": _search,
                "validate": _validate, "demo": _demo, "explain": _explain, "story": _story, "status": _status,
-               "redeliver": _redeliver, "reload": _reload}[args.command]  # fmt: skip
+               "redeliver": _redeliver, "reload": _reload, "mute": _mute, "unmute": _mute,
+               "brief": _brief}[args.command]  # fmt: skip
     try:
         return command(args)
     except ConfigError as exc:
@@ -332,6 +348,67 @@ def _status(args) -> int:
     return EXIT_OK
 
 
+def _channel(cfg, wanted: str):
+    """The configured channel named ``wanted`` (its id, as ``status`` shows it, or its target), or one line."""
+    channel = next((c for c in cfg.channels if wanted.strip() in (c.id, c.target)), None)
+    if channel is None:
+        names = ", ".join(c.id for c in cfg.channels) or "none configured"
+        raise WirewatchError(f"no channel {wanted.strip()!r} in the config (channels: {names})")
+    return channel
+
+
+def _mute(args) -> int:
+    """``mute`` and ``unmute`` as an admin would in the channel: for channels that take no commands (webhooks,
+    Apprise), and for the operator anywhere."""
+    from bot.chat.commands import Request, handle
+    from bot.store import Store
+
+    cfg = _config(args, secrets=False)
+    channel = _channel(cfg, args.channel)
+    words = f"{args.command} {args.group}" + (f" {args.duration}" if args.command == "mute" else "")
+    store = Store.open(cfg.database_path)
+    try:
+        reply = handle(Request(words, "cli", channel.id, is_admin=True), cfg, store)
+    finally:
+        store.close()
+    print(f"{channel.id}: {reply.title}" + (f" ({reply.text})" if reply.text and reply.kind == "done" else ""),
+          file=sys.stderr)  # fmt: skip
+    if reply.kind != "done":
+        raise WirewatchError(reply.text.splitlines()[-1] if reply.text else reply.title)
+    return EXIT_OK
+
+
+def _brief(args) -> int:
+    import json
+
+    from bot.chat.commands import brief_data
+    from bot.store import Store
+
+    cfg = _config(args, secrets=False)
+    channel = _channel(cfg, args.channel) if args.channel else None
+    store = Store.open(cfg.database_path)
+    try:
+        data = brief_data(cfg, store, channel.id if channel else None)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return EXIT_OK
+    print(data["title"])
+    for group in data["groups"]:
+        print(f"\n{group['group']}")
+        for story in group["stories"]:
+            print(f"  - {story['title']} ({story['sources']} source{'s' if story['sources'] != 1 else ''}) "
+                  f"{story['url']}")  # fmt: skip
+        if group["more"]:
+            print(f"  - and {group['more']} more")
+    if not data["groups"]:
+        print("No alerted stories in the last 24 hours.")
+    if data["note"]:
+        print(f"\n{data['note']}")
+    return EXIT_OK
+
+
 def _redeliver(args) -> int:
     import asyncio
 
@@ -339,11 +416,7 @@ def _redeliver(args) -> int:
     from bot.store import Store, outbox
 
     cfg = _config(args)
-    wanted = args.channel.strip()
-    channel = next((c for c in cfg.channels if wanted in (c.id, c.target)), None)
-    if channel is None:
-        names = ", ".join(c.id for c in cfg.channels) or "none configured"
-        raise WirewatchError(f"no channel {wanted!r} in the config (channels: {names})")
+    channel = _channel(cfg, args.channel)
     store = Store.open(cfg.database_path)
     try:
         again = outbox.redeliver(store, channel.id)

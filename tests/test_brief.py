@@ -238,3 +238,17 @@ def test_run_posts_a_missed_brief_at_start_and_not_again_after_a_restart(filled)
                 err = stop(proc)
             assert proc.returncode == 0, err
         assert [json.loads(r.body)["type"] for r in hook.requests] == ["brief"]
+
+
+def test_the_brief_command_prints_a_channels_brief(filled, cli):
+    make, alerts = filled
+    path = make([{"webhook": "http://127.0.0.1:9/h", "name": "siem", "keywords": ["Nujaba"]}])
+    code, out, err = cli("brief", "--channel", "webhook:siem", "--json", "--config", path)
+    assert code == 0, err
+    data = json.loads(out)
+    assert [g["group"] for g in data["groups"]] == ["Nujaba"]
+    assert {s["url"] for s in data["groups"][0]["stories"]} == {a["url"] for a in alerts if "Nujaba" in a["keywords"]}
+    code, out, _ = cli("brief", "--config", path)
+    assert code == 0 and out.startswith("Brief for ") and all(a["url"] in out for a in alerts)
+    code, _, err = cli("brief", "--channel", "slack:#nowhere", "--config", path)
+    assert code == 1 and "no channel 'slack:#nowhere' in the config (channels: webhook:siem)" in err

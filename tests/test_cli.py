@@ -75,10 +75,10 @@ def test_readme_documents_every_command_and_config_key():
     for command in commands:
         assert f"`{command}`" in readme, f"README.md does not name `{command}`"
     reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    from bot.config import Config, Keyword, MatrixConfig, SlackConfig, Source
+    from bot.config import Channel, Config, Keyword, MatrixConfig, SlackConfig, Source
 
     models = ((Config, ""), (Source, "sources[]."), (Keyword, "keywords[]."), (SlackConfig, "slack."),
-              (MatrixConfig, "matrix."))  # fmt: skip
+              (MatrixConfig, "matrix."), (Channel, "channels[]."))  # fmt: skip
     for model, prefix in models:
         for key in model.model_fields:
             if key != "path":

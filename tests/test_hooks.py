@@ -218,3 +218,35 @@ def test_the_markdown_alert_shows_the_spelling_found_in_bold():
     body = text.alert(alert, markdown=True).body
     assert f"**[quiet words in Deir ez-Zor]({ARTICLE})**" in body
     assert "**Deir ez-Zor quiet words**" in body and "2026-12-04 08:15 UTC" in body
+
+
+def test_a_group_muted_from_the_command_line_is_held_back_from_a_webhook(hooks_config, cli):
+    with Receiver() as hook:
+        config = hooks_config([{"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"}])
+        code, _, err = cli("mute", "webhook:siem", "hezbollah", "24h", "--config", config)
+        assert code == 0 and "webhook:siem: Muted Hezbollah here for 24h." in err
+        code, _, err = cli("mute", "webhook:siem", "Atlantis", "24h", "--config", config)
+        assert code == 1 and "Atlantis" in err
+        alerts, _ = check(cli, config)
+        only_hezbollah = [a for a in alerts if a["keywords"] == ["Hezbollah"]]
+        assert only_hezbollah and len(only_hezbollah) < len(alerts)
+        posted = {json.loads(r.body)["alert_id"] for r in hook.requests}
+        assert posted == {a["alert_id"] for a in alerts} - {a["alert_id"] for a in only_hezbollah}
+        assert statuses(config)[("webhook:siem", "muted")] == len(only_hezbollah)
+        code, _, err = cli("unmute", "webhook:siem", "Hezbollah", "--config", config)
+        assert code == 0 and "no longer muted" in err
+
+
+def test_every_apprise_url_the_docs_show_is_one_apprise_takes():
+    from bot.appriselib import service
+
+    shown = []
+    for page in ("README.md", "docs/channels.md", "config/wirewatch.yaml"):
+        doc = (ROOT / page).read_text(encoding="utf-8")
+        shown += re.findall(r'apprise: "([^"]+)"', doc)
+        shown += [u for u in re.findall(r"\| `([a-z]+s?://[^`]+)`", doc)]
+    assert len(shown) >= 10
+    for url in shown:
+        concrete = re.sub(r"\$\{[A-Z_]*BOT_TOKEN\}", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", url)
+        concrete = re.sub(r"\$\{[A-Z_]+\}", "1234567890", concrete)  # the others take any word
+        assert service(concrete) is not None, url
