@@ -25,6 +25,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    answered_error: bool = False  # what the receiver answered: a scripted fault, or an error of its own
 
     def json(self) -> dict:
         return json.loads(self.body)
@@ -82,7 +83,9 @@ class Receiver:
     def handle(self, request: Request) -> Answer:
         with self.lock:
             self.requests.append(request)
-            return self.answers.popleft() if self.answers else self.ok(request)
+            answer = self.answers.popleft() if self.answers else self.ok(request)
+            request.answered_error = answer.status >= 300
+            return answer
 
     def ok(self, request: Request) -> Answer:
         return Answer(200, {"Content-Type": "application/json"}, b'{"ok":true}')

@@ -250,3 +250,62 @@ def test_every_apprise_url_the_docs_show_is_one_apprise_takes():
         concrete = re.sub(r"\$\{[A-Z_]*BOT_TOKEN\}", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", url)
         concrete = re.sub(r"\$\{[A-Z_]+\}", "1234567890", concrete)  # the others take any word
         assert service(concrete) is not None, url
+
+
+def test_run_keeps_reading_while_hooks_fail_and_healthz_names_them(sites, tmp_path, monkeypatch):
+    """`wirewatch run` with a webhook answering 503 and an Apprise service answering 500: polling goes on, /healthz
+    says degraded and names both channels and why (without their URLs), and once they answer, each alert arrives
+    once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+    import yaml
+
+    from tests.utils import KEYWORDS, free_port, wait_for
+
+    port = free_port()
+    with Receiver() as hook, Receiver() as sink:
+        hook.fail(503, times=10_000)
+        sink.fail(500, times=10_000)
+        config = tmp_path / "wirewatch.yaml"
+        config.write_text(yaml.safe_dump({
+            "database": "wirewatch.db", "keywords": KEYWORDS, "timeout": "3s", "host_spacing": 0,
+            "sources": [{"name": "Euphrates", "url": sites.url("/euphrates/feed.xml"), "every": "1h"}],
+            "channels": [{"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"},
+                         {"apprise": sink.url("/n", "json").replace("json://", "json://u:pw-98765@")}],
+            "metrics": {"listen": f"127.0.0.1:{port}"},
+        }), encoding="utf-8")  # fmt: skip
+        env = {**os.environ, "WEBHOOK_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+
+            def failing() -> dict | None:
+                try:
+                    response = httpx.get(f"{base}/healthz", timeout=10)
+                except httpx.ConnectError:  # not serving yet
+                    return None
+                body = response.json()
+                return body if body["status"] == "degraded" and len(body["problems"]) == 2 else None
+
+            body = wait_for(failing, timeout=60, what="both hooks reported failing")
+            assert "the receiver answered 503 Service Unavailable" in body["problems"]["webhook:siem"]
+            assert "error=500" in json.dumps(body) and sink.base not in json.dumps(body)
+            assert "pw-98765" not in json.dumps(body)
+            stored = sqlite3.connect(tmp_path / "wirewatch.db").execute("SELECT count(*) FROM alerts").fetchone()[0]
+            assert stored > 0  # the poll was stored while both outputs failed
+            hook.answers.clear()
+            sink.answers.clear()
+            wait_for(lambda: len({json.loads(r.body)["alert_id"] for r in hook.requests if not r.answered_error})
+                     == stored and len([r for r in sink.requests if not r.answered_error]) >= 1,
+                     timeout=400, what="the alerts delivered once the hooks are back")  # fmt: skip
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=40)
+        assert "pw-98765" not in err and "Traceback" not in err, err
+        delivered = [json.loads(r.body)["alert_id"] for r in hook.requests if not r.answered_error]
+        assert sorted(delivered) == sorted(set(delivered))  # each alert once
