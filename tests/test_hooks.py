@@ -309,3 +309,34 @@ def test_run_keeps_reading_while_hooks_fail_and_healthz_names_them(sites, tmp_pa
         assert "pw-98765" not in err and "Traceback" not in err, err
         delivered = [json.loads(r.body)["alert_id"] for r in hook.requests if not r.answered_error]
         assert sorted(delivered) == sorted(set(delivered))  # each alert once
+
+
+def test_a_republication_reaches_a_webhook_as_also_reported_in_reply_to_its_alert(outlets, write_config, cli,
+                                                                                   monkeypatch):  # fmt: skip
+    from tests.story_web import ARTICLES, ORIGINALS, OUTLETS
+
+    publish, sources = outlets
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    with Receiver() as hook, Receiver() as sink:
+        config = write_config(sources(list(OUTLETS)), digest_after=100, timeout="15s", channels=[
+            {"webhook": hook.url(), "secret": "${WEBHOOK_SECRET}", "name": "siem"},
+            {"apprise": sink.url("/n", "json"), "name": "team"}])  # fmt: skip
+        publish(ORIGINALS)
+        alerts, err = check(cli, config)
+        assert "timed out" not in err, err
+        publish(ARTICLES)
+        assert check(cli, config)[0] == []  # copies never alert again
+        verify = receiver_code()["verify"]
+        bodies = [verify(SECRET.encode(), r.headers, r.body) for r in hook.requests]
+        pairs = zip(bodies, hook.requests, strict=True)
+        delivery_of = {b["alert_id"]: r.headers["X-Wirewatch-Delivery"] for b, r in pairs if b["type"] == "alert"}
+        replies = [b for b in bodies if b["type"] == "also_reported"]
+        assert replies and len(delivery_of) == len(alerts)
+        for reply in replies:  # each names the delivery of an alert this receiver got
+            assert reply["in_reply_to"] in delivery_of.values()
+            assert reply["also"] and all(item["url"] and item["source"] for item in reply["also"])
+        notes = [r.json() for r in sink.requests]
+        assert [n["title"] for n in notes].count("Also reported") == len(replies)
+        before = (len(hook.requests), len(sink.requests))
+        check(cli, config)
+        assert (len(hook.requests), len(sink.requests)) == before
