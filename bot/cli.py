@@ -339,7 +339,7 @@ def _status(args) -> int:
         store.close()
     columns = [("channel", "Channel"), ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"),
                ("muted", "Muted"), ("oldest_pending", "Oldest pending"), ("last_error", "Last error")]  # fmt: skip
-    empty = "No chat channels configured, and nothing in the outbox." if not cfg.channels else "Nothing yet."
+    empty = "No channels configured, and nothing in the outbox." if not cfg.channels else "Nothing yet."
     print_rows(rows, columns, as_json=args.json, empty=empty)
     if not args.json:  # --json stays one object per channel; `wirewatch sources --json` has the sources
         print()
@@ -436,10 +436,11 @@ def _validate(args) -> int:
     kinds = f"{feeds} feeds, {len(cfg.sources) - feeds - channels} pages" + (
         f", {channels} Telegram channel{'s' if channels != 1 else ''}" if channels else ""
     )
+    names = ", ".join(c.id for c in cfg.channels[:10]) + (", ..." if len(cfg.channels) > 10 else "")
+    count = f"{len(cfg.channels) or 'no'} channel{'s' if len(cfg.channels) != 1 else ''}"
     print(
-        f"{cfg.path}: OK: {len(cfg.sources)} sources ({kinds}), "
-        f"{len(cfg.keywords)} keyword groups, {len(cfg.channels) or 'no'} chat channels"
-        f"{'' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
+        f"{cfg.path}: OK: {len(cfg.sources)} sources ({kinds}), {len(cfg.keywords)} keyword groups, {count}"
+        f"{f' ({names})' if cfg.channels else ' (alerts go to the console)'}; database {cfg.database_path}"
     )
     for unset in cfg.unset:  # fine for validate; `check` and `run` will need them
         print(f"note: {unset.key} (line {unset.line}): ${{{unset.name}}} is not set here; check and run need it")

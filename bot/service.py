@@ -107,7 +107,7 @@ def _reloaded(config: Config, overrides: dict) -> Config:
         return config
     new = new.model_copy(update=overrides) if overrides else new
     print(f"wirewatch: reloaded {new.path}: {len(new.sources)} sources, {len(new.keywords)} keyword groups, "
-          f"{len(new.channels)} chat channels", file=sys.stderr, flush=True)  # fmt: skip
+          f"{len(new.channels)} channels", file=sys.stderr, flush=True)  # fmt: skip
     return new
 
 

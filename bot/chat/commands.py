@@ -233,7 +233,7 @@ def _unmute(args: str, request: Request, config: Config, store: Store) -> Reply:
 
 def _status(args: str, request: Request, config: Config, store: Store) -> Reply:
     rows = [asdict(s) for s in outbox.states(store, [c.id for c in config.channels])]
-    return Reply("status", "Outbox", rows, "" if rows else "No chat channels configured.")
+    return Reply("status", "Outbox", rows, "" if rows else "No channels configured.")
 
 
 def brief_data(config: Config, store: Store, channel_id: str | None, now: datetime | None = None,
