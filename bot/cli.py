@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "httpcore", "aiohttp", "apscheduler", "nio", "slack_sdk", "slack_bolt"):
         if not args.debug:  # request lines would log URLs with tokens; -v is about what each source did
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)  # only Apprise's requests use it: its URLs hold tokens
     command = {"check": _check, "run": _run, "sources": _sources, "recent": _recent, "search": _search,
                "validate": _validate, "demo": _demo, "explain": _explain, "story": _story, "status": _status,
                "redeliver": _redeliver, "reload": _reload, "mute": _mute, "unmute": _mute,

@@ -340,3 +340,19 @@ def test_a_republication_reaches_a_webhook_as_also_reported_in_reply_to_its_aler
         before = (len(hook.requests), len(sink.requests))
         check(cli, config)
         assert (len(hook.requests), len(sink.requests)) == before
+
+
+def test_debug_logging_never_shows_a_hooks_url(hooks_config):
+    with Receiver() as hook, Receiver() as sink:
+        config = hooks_config([{"webhook": hook.url("/h/tok-55555"), "name": "siem"},
+                               {"apprise": sink.url("/n/tok-66666", "json"), "name": "team"}])  # fmt: skip
+        import os
+        import subprocess
+        import sys
+
+        done = subprocess.run([sys.executable, "-m", "bot", "check", "--config", str(config), "--debug"], cwd=ROOT,
+                              env={**os.environ, "WEBHOOK_SECRET": SECRET}, capture_output=True, text=True)  # fmt: skip
+        err = done.stderr
+        assert done.returncode == 0 and " DEBUG " in err  # --debug logs everything ...
+        assert len(hook.requests) > 0 and len(sink.requests) > 0
+        assert "tok-55555" not in err and "tok-66666" not in err  # ... never a hook's URL

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -32,6 +33,21 @@ from bot.models import Alert
 
 NAMESPACE = uuid.UUID("5d1c9a3e-3f43-4f2b-9a55-7a1f4c2e8b10")  # wirewatch's: delivery ids are uuid5 in it
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class _Unlogged(logging.Filter):
+    """Drops httpx's request lines (logged under --debug) that name a webhook's URL: the URL may hold a token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(str(arg).startswith(url) for arg in args for url in self.urls)
+
+
+_UNLOGGED = _Unlogged()
 
 
 def client(user_agent: str) -> httpx.AsyncClient:
@@ -58,6 +74,9 @@ class Webhook:
     def __init__(self, outbox_id: str, url: str, secret: str | None, headers: dict[str, str],
                  web: httpx.AsyncClient) -> None:  # fmt: skip
         self.id, self.url, self.secret, self.headers, self.web = outbox_id, url, secret, headers, web
+        _UNLOGGED.urls.add(url)
+        if _UNLOGGED not in logging.getLogger("httpx").filters:
+            logging.getLogger("httpx").addFilter(_UNLOGGED)
 
     def _message(self, payload: dict, event: str, ids: list[int], key: str) -> Message:
         delivery = str(uuid.uuid5(NAMESPACE, f"{self.id}|{event}|{key}|{','.join(map(str, ids))}"))
