@@ -146,8 +146,9 @@ def print_stories(rows: list[dict], columns: list[tuple[str, str]], out: TextIO 
     for row in rows:
         print_rows([row], columns, out)
         for article in row["articles"]:
+            lang = f"{_cell(article['lang'])}, " if article.get("lang") else ""
             out.write(f"    - {_cell(article['source'])}: {_cell(article['title'])} {_cell(article['url'])}"
-                      f" (seen {_cell(article['seen'])})\n")  # fmt: skip
+                      f" ({lang}seen {_cell(article['seen'])})\n")  # fmt: skip
 
 
 def _cell(value) -> str:

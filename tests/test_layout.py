@@ -17,7 +17,7 @@ BOT = Path(__file__).parents[1] / "bot"
 # Low to high: a module may import from its own floor or below, never above.
 FLOORS = [
     {"errors", "models", "text", "urls", "configfile", "loopwatch", "console", "transport", "appriselib"},
-    {"config", "match", "prefilter", "stories", "extract", "fetch"},
+    {"config", "match", "prefilter", "stories", "clues", "extract", "fetch"},
     {"store", "schedule"},
     {"poll", "chat"},
     {"slack", "matrix", "hooks"},

@@ -66,7 +66,10 @@ def _snippet(alert: Alert, markdown: bool) -> str:
 
 
 def also_line(also: list[dict], markdown: bool, limit: int = 20) -> str:
-    shown = [_link(a.get("url") or "", a.get("source") or a.get("url"), markdown, 100) for a in also[:limit]]
+    esc = md if markdown else plain
+    shown = [_link(a.get("url") or "", a.get("source") or a.get("url"), markdown, 100)
+             + (f" ({esc(a['lang'], 5)}): “{esc(a['title'], 200)}”" if a.get("title") and a.get("lang") else "")
+             for a in also[:limit]]  # fmt: skip
     more = f" and {len(also) - limit} more" if len(also) > limit else ""
     return "also reported by: " + ", ".join(shown) + more
 

@@ -89,7 +89,8 @@ class Webhook:
         return [self.render_alert(alert) for alert in alerts]
 
     def render_followup(self, sightings: list[dict], followup_ids: list[int]) -> Message:
-        also = [{"source": s.get("source"), "url": s.get("url"), "seen": s.get("seen")} for s in sightings]
+        keys = ("source", "url", "seen", "lang", "title")
+        also = [{k: s[k] for k in keys if k in s} for s in sightings]
         return self._message({"type": "also_reported", "also": also}, EVENT_FOLLOWUP, followup_ids, "")
 
     def render_notice(self, text: str) -> Message:

@@ -86,7 +86,9 @@ def _forwarded(alert: Alert, render) -> str:
 def also_html(also: list[dict], limit: int = 20) -> str:
     if not also:
         return ""
-    shown = [link(a.get("url") or "", a.get("source") or a.get("url"), 100) for a in also[:limit]]
+    shown = [link(a.get("url") or "", a.get("source") or a.get("url"), 100)
+             + (f" ({text(a['lang'], 5)}): “{text(a['title'], 200)}”" if a.get("title") and a.get("lang") else "")
+             for a in also[:limit]]  # fmt: skip
     more = f" and {len(also) - limit} more" if len(also) > limit else ""
     return "also reported by: " + ", ".join(shown) + more
 
@@ -156,6 +158,7 @@ def reply_message(reply: Reply) -> tuple[str, str]:
         items = [_story(row) for row in reply.rows[:30]]
         if reply.kind == "story":
             items += [f"{link(a['url'], a.get('title'))} — {text(a['source'], 100)}"
+                      + (f" ({text(a['lang'], 5)})" if a.get("lang") else "")
                       for a in reply.rows[0].get("articles", [])[:30]]  # fmt: skip
     elif reply.kind == "sources":
         items = [f"<b>{text(r['name'], 100)}</b> ({r['type']}, every {r['every']}: {text(r['why'], 60)}): "

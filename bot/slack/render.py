@@ -135,6 +135,8 @@ def also_text(also: list[dict], limit: int = CONTEXT) -> str:
     parts, used = [], len("also reported by: ")
     for item in also:
         part = link(item.get("url") or "", item.get("source") or item.get("url"), 200)
+        if item.get("title") and item.get("lang"):  # a report in another language: its language and headline
+            part += f" ({mrkdwn(item['lang'], 5)}): “{mrkdwn(item['title'], 200)}”"
         if used + len(part) + 2 > limit - 20:
             parts.append(f"and {len(also) - len(parts)} more")
             break
@@ -240,7 +242,8 @@ def reply_message(reply: Reply) -> dict:
         for article in row.get("articles", [])[:40]:
             headline = link(article["url"], article.get("title") or article["url"], 300)
             seen = mrkdwn(article.get("seen"), 40)
-            parts.append(_section(f"• {headline}\n{mrkdwn(article['source'], 100)} · seen {seen}"))
+            lang = f" · {mrkdwn(article['lang'], 5)}" if article.get("lang") else ""
+            parts.append(_section(f"• {headline}\n{mrkdwn(article['source'], 100)}{lang} · seen {seen}"))
     elif reply.kind == "sources":
         lines = []
         for row in reply.rows:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.models import Alert, Forwarded, Match
-from bot.store.queries import also
+from bot.store.queries import also, language
 from bot.store.times import from_iso, iso, utcnow
 
 if TYPE_CHECKING:
@@ -196,15 +196,18 @@ def enqueue_followups(store: Store, story_id: int, article_id: int) -> None:
 def pending_followups(store: Store, channel: str) -> dict[int, list[tuple[Pending, dict]]]:
     """Per story: its pending follow-ups (row, the sighting: source, url, seen), oldest first."""
     rows = store.db.execute(
-        "SELECT f.id, f.attempts, f.created, f.story_id, a.source, a.url, a.first_seen FROM followups f "
-        "JOIN articles a ON a.id = f.article_id WHERE f.channel = ? AND f.status = 'pending' ORDER BY f.id",
+        "SELECT f.id, f.attempts, f.created, f.story_id, a.source, a.url, a.first_seen, a.title, a.lang, "
+        "first.title, first.lang FROM followups f JOIN articles a ON a.id = f.article_id "
+        "JOIN stories s ON s.id = f.story_id LEFT JOIN articles first ON first.id = s.first_article "
+        "WHERE f.channel = ? AND f.status = 'pending' ORDER BY f.id",
         [channel],
     ).fetchall()
     out: dict[int, list[tuple[Pending, dict]]] = {}
-    for row_id, attempts, created, story_id, source, url, seen in rows:
-        out.setdefault(story_id, []).append(
-            (Pending(row_id, attempts, created), {"source": source, "url": url, "seen": seen})
-        )
+    for row_id, attempts, created, story_id, source, url, seen, title, lang, first_title, first_lang in rows:
+        sighting = {"source": source, "url": url, "seen": seen, "lang": language(lang, title)}
+        if sighting["lang"] != language(first_lang, first_title):  # the event, reported in another language
+            sighting["title"] = title
+        out.setdefault(story_id, []).append((Pending(row_id, attempts, created), sighting))
     return out
 
 

@@ -47,23 +47,45 @@ def story(store: Store, story_id: int, members: bool = True) -> dict | None:
 
 
 def also(store: Store, story_id: int, article_id: int) -> list[dict]:
-    """The story's other copies: who else reported it, where, and when it was seen."""
+    """The story's other copies and reports: who else reported it, where, when it was seen, in which language;
+    a report in another language than the alert's (bot/clues/) carries its own headline too."""
     rows = store.db.execute(
-        "SELECT source, url, first_seen FROM articles WHERE story_id = ? AND id != ? ORDER BY id",
-        [story_id, article_id],
+        "SELECT id, source, url, first_seen, title, lang FROM articles WHERE story_id = ? ORDER BY id", [story_id]
     ).fetchall()
-    return [{"source": source, "url": url, "seen": seen} for source, url, seen in rows]
+    langs = {row[0]: language(row[5], row[4]) for row in rows}
+    mine = langs.get(article_id)
+    out = []
+    for other, source, url, seen, title, _ in rows:
+        if other == article_id:
+            continue
+        item = {"source": source, "url": url, "seen": seen, "lang": langs[other]}
+        if langs[other] != mine:
+            item["title"] = title
+        out.append(item)
+    return out
+
+
+def language(declared: str | None, title: str | None) -> str | None:
+    """A report's language as two letters: the page's own (en-US -> en), else its headline's script."""
+    if declared:
+        return declared.split("-")[0].split("_")[0].lower()[:3] or None
+    from bot.extract.lang import guess_lang
+
+    return guess_lang(title or "")
 
 
 def with_articles(store: Store, rows: list[dict]) -> list[dict]:
     for row in rows:
         row["articles"] = [
-            {"id": i, "source": source, "title": title, "url": url, "published": published, "seen": seen}
-            for i, source, title, url, published, seen in store.db.execute(
-                "SELECT id, source, title, url, published, first_seen FROM articles WHERE story_id = ? ORDER BY id",
+            {"id": i, "source": source, "title": title, "url": url, "published": published, "seen": seen,
+             "lang": language(lang, title)}
+            for i, source, title, url, published, seen, lang in store.db.execute(
+                "SELECT id, source, title, url, published, first_seen, lang FROM articles WHERE story_id = ? "
+                "ORDER BY id",
                 [row["story"]],
             ).fetchall()
-        ]
+        ]  # fmt: skip
+        row["languages"] = sorted({a["lang"] for a in row["articles"] if a["lang"]})
     return rows
 
 

