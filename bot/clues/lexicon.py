@@ -1,6 +1,7 @@
 """The words an event is told by, in English and Arabic: what kind of event, who acted, how many.
 
-Each kind and actor is a list of English word stems (matched at a word's start, case aside) and Arabic stems
+Each kind and actor is a list of English word stems (matched at a word's start, case aside; a final ``$``: the
+whole word) and Arabic stems
 (matched inside folded words, so that the article and attached prefixes and suffixes do not matter:
 اشتباك finds الاشتباكات and باشتباكات). Kinds are kept coarse on purpose: two newsrooms call one event a "drone
 strike" and a "غارة بطائرة مسيرة", so what matters is that both name a drone, not the exact phrase.
@@ -17,7 +18,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "landmine": (("landmine", "land mine", "mine blast", "mine exploded", "unexploded ordnance", "war remnant"),
                  ("لغم", "الغام", "مخلفات الحرب")),
     "car bomb": (("car bomb", "vehicle-borne", "vbied", "booby-trapped car", "truck bomb"), ("سياره مفخخه",)),
-    "clashes": (("clash", "firefight", "gunfight", "exchange of fire", "exchanged fire", "fighting broke"),
+    "clashes": (("clash", "firefight$", "firefights", "gunfight", "exchange of fire", "exchanged fire",
+                 "fighting broke"),
                 ("اشتباك", "مواجهات", "تبادل اطلاق النار", "تبادل لاطلاق النار")),
     "assassination": (("assassinat", "shot dead", "gunned down", "killed by gunmen", "unidentified gunmen"),
                       ("اغتيال", "اغتيل", "مسلحين مجهولين", "مسلحون مجهولون")),
@@ -26,7 +28,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("اعتقال", "اعتقل", "حمله امنيه", "مداهم", "دهم", "احتجاز", "توقيف")),
     "shelling": (("shell", "artillery", "mortar", "rocket", "missile"), ("قصف", "قذائف", "قذيفه", "مدفعي", "هاون",
                                                                        "صاروخ", "صواريخ")),
-    "fire": (("fire broke", "blaze", "caught fire", "burned", "burnt", "flames"), ("حريق", "حرائق", "احتراق")),
+    "fire": (("fire broke", "fire swept", "fire destroy", "fire erupted", "fires", "a fire", "the fire", "blaze",
+              "caught fire", "burned", "burnt", "flames", "firefighter", "wildfire"), ("حريق", "حرائق", "احتراق")),
     "protest": (("protest", "demonstrat", "rally", "sit-in"), ("مظاهره", "تظاهر", "احتجاج", "وقفه احتجاجيه",
                                                                "متظاهر", "محتج")),
     "prison": (("prison", "jail", "inmate", "detention centre", "detention center", "escape"),
@@ -71,6 +74,11 @@ AR_TEENS = {"احد عشر": 11, "احدي عشره": 11, "اثنا عشر": 12,
             "ثلاثه عشر": 13, "ثلاث عشره": 13, "اربعه عشر": 14, "اربع عشره": 14, "خمسه عشر": 15, "خمس عشره": 15,
             "سته عشر": 16, "ست عشره": 16, "سبعه عشر": 17, "سبع عشره": 17, "ثمانيه عشر": 18, "ثماني عشره": 18,
             "تسعه عشر": 19, "تسع عشره": 19}  # fmt: skip
+
+# Arabic writes "two people" as one word, the noun in the dual: طفلان, عنصرين (of the nouns news counts people by)
+# (not those whose plural ends the same way: مدنيين, مسلحين, مقاتلين are many)
+AR_DUAL_NOUNS = ("طفل", "شخص", "عنصر", "جندي", "شاب", "رجل", "ضابط", "قتيل", "جريح", "امراه", "سياره", "اليه",
+                 "منزل")  # fmt: skip
 
 # A number beside one of these is a date, which every report of the day shares: not evidence
 MONTHS = (

@@ -9,10 +9,11 @@ name on either side. One-word names that are common words (Hit, an Iraqi town) a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from bot.clues.names import arabic_skeleton, latin_skeleton
 from bot.text.normalise import arabic_readings, fold, is_arabic, loose_word, words
 
 ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "ed", "er", "es", "et", "ez", "an", "en",
@@ -27,6 +28,7 @@ class Place:
     id: int
     name: str
     population: int
+    skeletons: frozenset[str] = field(default=frozenset(), compare=False, hash=False)  # its words' (names.py)
 
 
 def _name_tokens(name: str) -> list[tuple[str, ...]]:
@@ -47,13 +49,16 @@ def _name_tokens(name: str) -> list[tuple[str, ...]]:
 
 
 @cache
-def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[int, Place]]:
-    """First token -> (the name's tokens, its place), for every name; and the places by id."""
+def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[int, Place], frozenset[str]]:
+    """First token -> (the name's tokens, its place), for every name; the places by id; and the frequent English
+    words that read as a name (Home for Hama), which never start one."""
     data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
     index: dict[str, list[tuple[tuple[str, ...], Place]]] = {}
     places: dict[int, Place] = {}
     for entry in data["places"]:
-        place = Place(entry["id"], entry["name"], entry["population"])
+        spelled = [w for name in (*entry["latin"], *entry["arabic"]) for w in words(name)]
+        skeletons = frozenset(arabic_skeleton(fold(w)) if is_arabic(fold(w)) else latin_skeleton(w) for w in spelled)
+        place = Place(entry["id"], entry["name"], entry["population"], skeletons)
         places[place.id] = place
         seen: set[tuple[str, ...]] = set()
         for name in (*entry["latin"], *entry["arabic"]):
@@ -64,7 +69,7 @@ def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[in
                 index.setdefault(tokens[0], []).append((tokens, place))
     for candidates in index.values():
         candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
-    return index, places
+    return index, places, frozenset(data.get("not_names", ()))
 
 
 def _too_common(tokens: tuple[str, ...]) -> bool:
@@ -78,7 +83,8 @@ def _too_common(tokens: tuple[str, ...]) -> bool:
 def _text_tokens(text: str) -> list[tuple[frozenset[str], bool]]:
     """Each word of the text as the forms a name's word may take there, and whether a name may start at it: an
     Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's)."""
-    capitalised = {fold(w) for w in words(text) if w[:1].isupper()}
+    _, _, not_names = gazetteer()
+    capitalised = {fold(w) for w in words(text) if w[:1].isupper()} - not_names
     out = []
     for word in words(fold(text)):
         if is_arabic(word):
@@ -92,18 +98,21 @@ def _text_tokens(text: str) -> list[tuple[frozenset[str], bool]]:
 
 
 def places_in(text: str) -> set[Place]:
-    index, _ = gazetteer()
+    index, _, _ = gazetteer()
     tokens = _text_tokens(text)
     found: set[Place] = set()
     i = 0
     while i < len(tokens):
         step = 1
         forms, may_start = tokens[i]
+        longest, here = 0, set()
         for form in forms if may_start else ():
             for name, place in index.get(form, ()):
+                if len(name) < longest:
+                    break  # the candidates are sorted longest first: a shorter name is part of a longer one
                 if all(i + j < len(tokens) and name[j] in tokens[i + j][0] for j in range(1, len(name))):
-                    found.add(place)
-                    step = max(step, len(name))
-                    break
-        i += step
+                    longest = len(name)
+                    here.add(place)
+        found |= here  # every place the words may name: al-Busaira is al-Busayrah's and Basra's key
+        i += max(step, longest)
     return found

@@ -13,14 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot import clues, stories
-from bot.extract.lang import guess_lang
+from bot import stories
 from bot.models import Alert, Article, Forwarded, Match, Snippet
+from bot.store import reports
 from bot.store.times import from_iso, iso, utcnow
 
 
@@ -37,16 +35,6 @@ class Stored:
 
 def content_hash(title: str, text: str) -> str:
     return hashlib.blake2b(f"{title}\n{text}".encode(), digest_size=12).hexdigest()
-
-
-def _script(title: str, text: str) -> str | None:
-    """Arabic or Latin script, whichever the report is written in (a page's declared language can be wrong)."""
-    return guess_lang(f"{title} {text[:600]}")
-
-
-@lru_cache(maxsize=2048)
-def _clues_of(article_id: int, title: str, text: str) -> clues.Clues:
-    return clues.read(title, text)
 
 
 def save_fingerprint(db, article_id: int, fingerprint: stories.Fingerprint) -> None:
@@ -108,8 +96,10 @@ class ArticleRows:
             return Stored(existing, None, new=False)
         now = iso(utcnow())
         story_id = self._similar_story(fingerprint) if fingerprint else None
-        if story_id is None and fresh and matches:
-            story_id = self._same_event(article, matches)
+        report = None
+        if story_id is None and fresh and matches:  # an alert to be: is it an event reported in another language?
+            report = reports.report_of(0, 0, article.title, article.text, article.published)
+            story_id = reports.same_event(self, report, {m.keyword for m in matches}) if report.clues.named else None
         joined = story_id is not None
         if joined:
             self.db.execute("UPDATE stories SET members = members + 1, last_seen = ? WHERE id = ?", [now, story_id])
@@ -137,6 +127,8 @@ class ArticleRows:
             self.db.execute("INSERT INTO article_keys_text (article_id, keys) VALUES (?, ?)", [article_id, keys])
         self._save_matches(article_id, matches)
         alert = self._alert(article_id, story_id, article, matches, snippet or Snippet()) if fresh else None
+        if alert is not None and report is not None and not joined and report.clues.named:
+            reports.recent(self).add(replace(report, article_id=article_id, story_id=story_id))
         return Stored(article_id, story_id, alert, joined)
 
     def changed(self, article_id: int, title: str, text: str) -> bool:
@@ -194,38 +186,6 @@ class ArticleRows:
             joined, score = stories.same_story(fingerprint, stories.Fingerprint.from_blob(row[0], row[1]))
             if joined and (best is None or score > best[0]):
                 best = (score, row[2])
-        return best[1] if best else None
-
-    def _same_event(self, article: Article, matches: list[Match]) -> int | None:
-        """The story of a report in another language of the same event (bot/clues/): among the stories alerted in
-        the last two days for one of the article's groups, the best one whose report is judged the same event."""
-        groups = sorted({m.keyword for m in matches})
-        when = article.published or utcnow()
-        marks = ",".join("?" * len(groups))
-        rows = self.db.execute(
-            "SELECT k.story_id, count(DISTINCT k.keyword) FROM story_keywords k JOIN alerts al ON al.id = k.alert_id "  # noqa: S608
-            f"WHERE k.keyword IN ({marks}) AND al.created >= ? GROUP BY k.story_id",
-            [*groups, iso(utcnow() - timedelta(seconds=2 * clues.WINDOW))],
-        ).fetchall()
-        if not rows:
-            return None
-        script = _script(article.title, article.text)
-        mine: clues.Clues | None = None
-        best: tuple[float, int] | None = None
-        for story_id, shared in rows:
-            for other_id, title, text, published, seen in self.db.execute(
-                "SELECT id, title, text, published, first_seen FROM articles WHERE story_id = ? ORDER BY id LIMIT 5",
-                [story_id],
-            ).fetchall():
-                other_when = from_iso(published) or from_iso(seen)
-                if other_when is None or abs((when - other_when).total_seconds()) > clues.WINDOW:
-                    continue
-                if _script(title, text) == script:
-                    continue
-                mine = mine or clues.read(article.title, article.text)
-                verdict = clues.score(mine, _clues_of(other_id, title, text), shared)
-                if verdict.same and (best is None or verdict.score > best[0]):
-                    best = (verdict.score, story_id)
         return best[1] if best else None
 
     def _save_matches(self, article_id: int, matches: list[Match]) -> None:
