@@ -84,16 +84,20 @@ def report(results: list[PollResult]) -> None:
             print(f"wirewatch: source {result.source!r}: warning: {clean(warning)}", file=sys.stderr)
 
 
-def run_check(config: Config, as_json: bool = False, with_stats: bool = False) -> int:
+def run_check(config: Config, as_json: bool = False, with_stats: bool = False, links: bool = False) -> int:
     """``wirewatch check``: exit 0 whatever the sources did; their failures are reported on stderr."""
     stats = CycleStats() if with_stats else None
-    run_check_with(config, as_json, stats)
+    run_check_with(config, as_json, stats, links)
     if stats is not None:
         print(f"wirewatch: cycle stats: {json.dumps(stats.flat())}", file=sys.stderr)
     return 0
 
 
-def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | None = None) -> list[PollResult]:
+def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | None = None,
+                   links: bool = False) -> list[PollResult]:  # fmt: skip
+    """``links`` (with ``as_json``): a line ``{"type": "also_reported", ...}`` for each report that joined a story
+    alerted in an earlier cycle (a copy, or the event in another language); off by default, since the contract's
+    ``--json`` is one line per new alert and nothing else."""
     store = Store.open(config.database_path)
     unwritable = writable(config.database_path)
     if unwritable:  # before polling, not after every source was read for nothing
@@ -116,6 +120,9 @@ def run_check_with(config: Config, as_json: bool = False, stats: CycleStats | No
     print_alerts(alerts, as_json=as_json)
     if joined and not as_json:
         print_joined(joined)
+    elif joined and links:  # one line of its own kind per report joining a story alerted before
+        for item in joined:
+            print(json.dumps({"type": "also_reported", **item}, ensure_ascii=False), flush=True)
     if not as_json:
         failed = sum(1 for r in results if r.error)
         unchanged = sum(1 for r in results if r.not_modified)
@@ -155,7 +162,9 @@ def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now
                 continue
             row = queries.story(store, story_id, members=False)
             if row and row["keywords"]:
-                out.append({"story": story_id, "title": row["title"], "source": source, "url": url})
+                lang = store.db.execute("SELECT lang, title FROM articles WHERE url = ?", [url]).fetchone()
+                out.append({"story": story_id, "title": row["title"], "source": source, "url": url,
+                            "alert_url": row["url"], "lang": queries.language(*lang) if lang else None})  # fmt: skip
     return out
 
 

@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one JSON object per new alert on stdout")
     check.add_argument("--stats", action="store_true",
                        help="print the cycle's figures (requests, 304s, bytes, loop stalls) on stderr")  # fmt: skip
+    check.add_argument("--links", action="store_true",
+                       help='with --json: also a {"type": "also_reported"} line for each report that joined a story '
+                            "alerted before (a copy, or the event in another language)")  # fmt: skip
     check.add_argument("--source", "-s", metavar="NAME", action="append",
                        help="poll only this source (by its name; may be given more than once)")  # fmt: skip
     run = command("run")
@@ -185,7 +188,7 @@ def _check(args) -> int:
     cfg = _config(args)
     if args.source:
         cfg = cfg.model_copy(update={"sources": [_source(cfg, name) for name in dict.fromkeys(args.source)]})
-    return run_check(cfg, as_json=args.json, with_stats=args.stats)
+    return run_check(cfg, as_json=args.json, with_stats=args.stats, links=args.links)
 
 
 def _source(cfg, name: str):

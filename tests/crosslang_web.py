@@ -61,11 +61,14 @@ def hours(offset: str) -> float:
     return float(str(offset).rstrip("h"))
 
 
-def render(root: Path, now: datetime | None = None) -> dict[str, str]:
-    """Write the web under ``root``; the path of each report by its key."""
+def render(root: Path, now: datetime | None = None, only: set[str] | None = None) -> dict[str, str]:
+    """Write the web under ``root`` (``only``: those reports, by key; every outlet's feed either way); the path of
+    each report by its key."""
     now = now or datetime.now(UTC)
-    by_outlet: dict[str, list[dict]] = {}
+    by_outlet: dict[str, list[dict]] = {outlet: [] for outlet in outlets()}
     for report in reports():
+        if only is not None and report["key"] not in only:
+            continue
         by_outlet.setdefault(report["outlet"], []).append(report)
     paths = {}
     for outlet, items in by_outlet.items():

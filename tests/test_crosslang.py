@@ -97,3 +97,42 @@ def test_story_lists_both_languages(outcome, cli):
     code, out, err = cli("story", str(crossed["story"]), "--json", "--config", config)
     assert code == 0, err
     assert json.loads(out)["languages"] == ["ar", "en"]
+
+
+def test_a_later_report_in_the_other_language_threads_under_the_first_alert(tmp_path, monkeypatch):
+    """The Arabic reports are published and alerted first; the English ones hours later, in another cycle: no new
+    alert, a line of their own with --links, and a follow-up to the channel naming the language and headline."""
+    from tests.hook_receivers import Receiver
+
+    arabic = {f"{e['id']}/ar" for e in EVENTS}
+    paths = render(tmp_path / "web", only=arabic)
+    with SiteServer(tmp_path / "web") as server, Receiver() as hook:
+        config = tmp_path / "wirewatch.yaml"
+        sources = [{"name": name, "url": server.url(f"/{slug(name)}/feed.xml")} for name in outlets()]
+        config.write_text(yaml.safe_dump({"database": "wirewatch.db", "sources": sources, "keywords": groups(),
+                                          "host_spacing": 0, "timeout": "10s", "digest_after": 100,
+                                          "channels": [{"webhook": hook.url(), "name": "siem"}]},
+                                         allow_unicode=True), encoding="utf-8")  # fmt: skip
+
+        def check(*extra: str) -> list[dict]:
+            done = subprocess.run([sys.executable, "-m", "bot", "check", "--config", str(config), "--json", *extra],
+                                  cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=300)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            return [json.loads(line) for line in done.stdout.splitlines()]
+
+        first = check()
+        assert {a["url"] for a in first} >= {server.url(path) for path in paths.values()}
+        render(tmp_path / "web", only=arabic | {f"{e['id']}/en" for e in EVENTS})
+        later = check("--links")
+        linked = [line for line in later if line.get("type") == "also_reported"]
+        english = {e["en"]["title"] for e in EVENTS}
+        first_stories = {a["story"] for a in first}
+        # an English report joins its Arabic alert's story: silently, or with an alert for a group that story had not
+        # alerted yet (another town it names), in that same story
+        joined = {x["url"] for x in linked} | {a["url"] for a in later if a.get("type") is None
+                                                and a["story"] in first_stories}  # fmt: skip
+        assert len(joined) >= len(EVENTS) * 0.9
+        first_urls = {a["url"] for a in first}
+        assert all(item["lang"] == "en" and item["alert_url"] in first_urls for item in linked)
+        replies = [json.loads(r.body) for r in hook.requests if json.loads(r.body)["type"] == "also_reported"]
+        assert replies and all(s["lang"] == "en" and s["title"] in english for r in replies for s in r["also"])
