@@ -162,9 +162,8 @@ def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now
                 continue
             row = queries.story(store, story_id, members=False)
             if row and row["keywords"]:
-                lang = store.db.execute("SELECT lang, title FROM articles WHERE url = ?", [url]).fetchone()
                 out.append({"story": story_id, "title": row["title"], "source": source, "url": url,
-                            "alert_url": row["url"], "lang": queries.language(*lang) if lang else None})  # fmt: skip
+                            "alert_url": row["url"], "lang": queries.language_of(store, url)})  # fmt: skip
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).parent / "data" / "crosslang"
-CORPUS = yaml.safe_load((DATA / "events.yaml").read_text(encoding="utf-8"))
+CORPUS = yaml.safe_load((DATA / os.environ.get("WIREWATCH_CROSSLANG", "events.yaml")).read_text(encoding="utf-8"))
 EVENTS = CORPUS["events"]
 DISTRACTORS = CORPUS["distractors"]
 

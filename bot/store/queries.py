@@ -65,6 +65,12 @@ def also(store: Store, story_id: int, article_id: int) -> list[dict]:
     return out
 
 
+def language_of(store: Store, url: str) -> str | None:
+    """The language of the stored article at ``url``."""
+    row = store.db.execute("SELECT lang, title FROM articles WHERE url = ?", [url]).fetchone()
+    return language(*row) if row else None
+
+
 def language(declared: str | None, title: str | None) -> str | None:
     """A report's language as two letters: the page's own (en-US -> en), else its headline's script."""
     if declared:
