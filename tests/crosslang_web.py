@@ -16,9 +16,19 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).parent / "data" / "crosslang"
+CORPORA = (
+    "events.yaml",
+    "heldout.yaml",
+)  # heldout.yaml: written apart from the rule, to measure it (bench/crosslang.py)
 CORPUS = yaml.safe_load((DATA / os.environ.get("WIREWATCH_CROSSLANG", "events.yaml")).read_text(encoding="utf-8"))
 EVENTS = CORPUS["events"]
 DISTRACTORS = CORPUS["distractors"]
+
+
+def corpus(name: str) -> tuple[list[dict], list[dict]]:
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return data["events"], data["distractors"]
+
 
 # The places the corpus is set in, as a user writes a keyword group: the English name and the Arabic one
 PLACES = {
@@ -33,13 +43,13 @@ PLACES = {
 }  # fmt: skip
 
 
-def reports() -> list[dict]:
+def reports(events: list[dict] | None = None, distractors: list[dict] | None = None) -> list[dict]:
     """Every report: each event's two and each distractor, with ``key`` (event id + language, or distractor id)."""
     out = []
-    for event in EVENTS:
+    for event in EVENTS if events is None else events:
         for lang in ("en", "ar"):
             out.append({**event[lang], "key": f"{event['id']}/{lang}", "event": event["id"], "lang": lang})
-    for item in DISTRACTORS:
+    for item in DISTRACTORS if distractors is None else distractors:
         out.append({**item, "key": item["id"], "event": None})
     return out
 

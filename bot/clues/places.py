@@ -20,7 +20,13 @@ ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "ed", "er
                       "ath", "adh", "ul", "ud", "ur", "us", "uz"})  # fmt: skip
 COMMON = frozenset({"hit", "ana", "tal", "tell", "tall", "kafr", "qaryat", "village", "new", "old", "city", "camp",
                     "sur", "zir", "sabha"})  # fmt: skip
-_AR_COMMON = frozenset({"باب", "حريه", "سلام", "نصر", "خير", "شعب", "مدينه", "قريه", "جديده", "مخيم", "تل", "كفر"})
+# A name that is also a common word (حديثة is "recent", هيت a town and nothing else, but Hit is English) is read only
+# after a word that says a place follows: "in the town of Hit", مدينة حديثة, قضاء حديثة (tools/places.py: "cued")
+CUES = frozenset(
+    map(fold, {"مدينه", "بلده", "سد", "جسر", "معبر", "سجن", "مطار", "قاعده", "قريه", "قضاء", "ناحيه", "مخيم", "حي",
+               "منطقه", "ريف", "محافظه", "في", "قرب", "شمال", "جنوب", "شرق", "غرب", "شمالي", "جنوبي", "شرقي", "غربي",
+               "town", "city", "village", "district", "camp", "of", "in", "near", "outside"})
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +55,11 @@ def _name_tokens(name: str) -> list[tuple[str, ...]]:
 
 
 @cache
-def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[int, Place], frozenset[str]]:
-    """First token -> (the name's tokens, its place), for every name; the places by id; and the frequent English
-    words that read as a name (Home for Hama), which never start one."""
+def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place, bool]]], dict[int, Place], frozenset[str]]:
+    """First token -> (the name's tokens, its place, whether it needs a cue before it), for every name; the places
+    by id; and the frequent English words that read as a name (Home for Hama), which never start one."""
     data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
-    index: dict[str, list[tuple[tuple[str, ...], Place]]] = {}
+    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = {}
     places: dict[int, Place] = {}
     for entry in data["places"]:
         spelled = [w for name in (*entry["latin"], *entry["arabic"]) for w in words(name)]
@@ -61,12 +67,13 @@ def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place]]], dict[in
         place = Place(entry["id"], entry["name"], entry["population"], skeletons)
         places[place.id] = place
         seen: set[tuple[str, ...]] = set()
-        for name in (*entry["latin"], *entry["arabic"]):
+        names = [(n, False) for n in (*entry["latin"], *entry["arabic"])] + [(n, True) for n in entry.get("cued", ())]
+        for name, cued in names:
             for tokens in _name_tokens(name):
                 if not tokens or tokens in seen or _too_common(tokens):
                     continue
                 seen.add(tokens)
-                index.setdefault(tokens[0], []).append((tokens, place))
+                index.setdefault(tokens[0], []).append((tokens, place, cued))
     for candidates in index.values():
         candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
     return index, places, frozenset(data.get("not_names", ()))
@@ -76,24 +83,29 @@ def _too_common(tokens: tuple[str, ...]) -> bool:
     if len(tokens) > 1:
         return False
     kind, word = tokens[0][:2], tokens[0][2:]
-    common = _AR_COMMON if kind == "a:" else {loose_word(w) for w in COMMON}
-    return len(word) < 3 or word in common
+    common = {loose_word(w) for w in COMMON}
+    return len(word) < 3 or (kind == "l:" and word in common)
 
 
-def _text_tokens(text: str) -> list[tuple[frozenset[str], bool]]:
+def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
     """Each word of the text as the forms a name's word may take there, and whether a name may start at it: an
-    Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's)."""
+    Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's); and the word before it."""
     _, _, not_names = gazetteer()
-    capitalised = {fold(w) for w in words(text) if w[:1].isupper()} - not_names
+    capitalised = {fold(w) for w in words(text) if w[:1].isupper()}
     out = []
+    before = ""
     for word in words(fold(text)):
         if is_arabic(word):
             cores, prefixed = arabic_readings(word)
-            out.append((frozenset("a:" + f.lstrip("=") for f in (*cores, *prefixed)), True))
+            out.append((frozenset("a:" + f.lstrip("=") for f in (*cores, *prefixed)), 2, before))
         elif word in ARTICLES:
             continue
         else:
-            out.append((frozenset({"l:" + loose_word(word)}), word in capitalised))
+            # a capitalised word starts a name; one that reads as a name and is a common word (Home, Tel) only a name
+            # of several words (Tel Afar)
+            start = (2 if word not in not_names else 1) if word in capitalised else 0
+            out.append((frozenset({"l:" + loose_word(word)}), start, before))
+        before = word
     return out
 
 
@@ -104,12 +116,14 @@ def places_in(text: str) -> set[Place]:
     i = 0
     while i < len(tokens):
         step = 1
-        forms, may_start = tokens[i]
+        forms, may_start, before = tokens[i]
         longest, here = 0, set()
         for form in forms if may_start else ():
-            for name, place in index.get(form, ()):
+            for name, place, cued in index.get(form, ()):
                 if len(name) < longest:
                     break  # the candidates are sorted longest first: a shorter name is part of a longer one
+                if (cued and before not in CUES) or (may_start < 2 and len(name) == 1):
+                    continue
                 if all(i + j < len(tokens) and name[j] in tokens[i + j][0] for j in range(1, len(name))):
                     longest = len(name)
                     here.add(place)
