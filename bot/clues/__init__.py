@@ -10,7 +10,8 @@ names and figures within a few days, without translating anything.
 **The rule.** A report about to raise an alert, and a report alerted in the last two days, in the other script,
 published within ``WINDOW`` of it and naming one of its places, are one event when all of these hold:
 
-- they share a place (where one says it happened, the other names it) and a kind of event;
+- they share a place (where one says it happened, the other names it) and a kind of event (or, both told in their
+  headlines and ledes, kinds of one family: a seizure of smuggled goods and an arrest raid; lexicon.FAMILIES);
 - they share a detail beyond "that kind of thing in that town": a figure, a proper name, or two actors;
 - no specific place where one says it happened goes unnamed by the other;
 - ``score >= THRESHOLD`` (4.5), the score adding each shared clue by how much it says:
@@ -24,7 +25,8 @@ published within ``WINDOW`` of it and naming one of its places, are one event wh
 
 and takes off what tells two events apart, since a wrong merge hides an event from the analyst:
 
-- kinds on both sides and none shared: -3.0 (the drone strike and the arrest campaign in one town on one day); two
+- kinds on both sides, none shared and of no common family: -3.0 (the drone strike and the arrest campaign in one
+  town on one day); two
   headlines that name kinds of no common family (lexicon.FAMILIES): never the same event (a Turkish drone strike
   and Turkish shelling in one town);
 - a place where one report says it happened (the places its headline names, else the towns and villages of its
@@ -46,7 +48,7 @@ from dataclasses import dataclass, field
 
 from bot.clues.lexicon import ACTORS, AR_DUAL_NOUNS, AR_NUMBERS, AR_TEENS, EN_NUMBERS, FAMILIES, KINDS, MONTHS
 from bot.clues.names import names_in
-from bot.clues.places import Place, places_in
+from bot.clues.places import Place, places_at, word_count
 from bot.text.normalise import fold
 
 WINDOW = 24 * 3600.0  # seconds between the two reports' publication
@@ -91,6 +93,7 @@ class Clues:
     counts: frozenset[int] = frozenset()  # the figures of the lede: the event's own (the dead, the wounded)
     names: frozenset[str] = frozenset()  # proper names' consonant skeletons (names.py): a district, a company
     headline: frozenset[str] = frozenset()  # the kinds the headline names
+    told: bool = False  # the kinds are the headline's and lede's (not found further down only)
     at: frozenset[Place] = frozenset()  # the places the headline names: where it happened, if it says
 
 
@@ -111,10 +114,14 @@ def read(title: str, text: str) -> Clues:
     whole = f"{title}\n{text}"
     lede = f"{title}\n{' '.join(text.split()[:LEDE_WORDS])}"
     folded, folded_lede = fold(whole), fold(lede)
-    named = frozenset(places_in(whole))
-    where = frozenset(places_in(lede)) or named
+    found = places_at(whole)  # one reading: the title's and the lede's places are the first ones
+    in_title, in_lede = word_count(title), word_count(lede)
+    named = frozenset(place for _, place in found)
+    where = frozenset(place for i, place in found if i < in_lede) or named
+    at = frozenset(place for i, place in found if i < in_title)
     headline = _found(_KINDS, fold(title))
-    kinds = headline | _found(_KINDS, folded_lede) or _found(_KINDS, folded)
+    told = headline | _found(_KINDS, folded_lede)
+    kinds = told or _found(_KINDS, folded)
     return Clues(
         where,
         kinds,
@@ -124,7 +131,8 @@ def read(title: str, text: str) -> Clues:
         _figures(folded_lede),
         names_in(whole),
         headline,
-        frozenset(places_in(title)),
+        bool(told),
+        at,
     )
 
 
@@ -198,9 +206,9 @@ def score(a: Clues, b: Clues, shared_groups: int = 0) -> Verdict:
     for label, shared in (("kind", kinds), ("actor", actors), ("figure", figures), ("name", names)):
         if shared:
             reasons.append(f"{label} {', '.join(map(str, sorted(shared)))}")
-    if not kinds and _related(a.kinds, b.kinds):
-        kinds = frozenset({"~" + "/".join(sorted(a.kinds | b.kinds))})  # one event told as two related kinds
-    if a.kinds and b.kinds and not kinds:
+    if not kinds and a.told and b.told and _related(a.kinds, b.kinds):
+        kinds = frozenset({"~" + "/".join(sorted(a.kinds | b.kinds))})  # two ledes, two words for one event
+    if a.kinds and b.kinds and not kinds and not _related(a.kinds, b.kinds):
         total += KIND_CONFLICT
         reasons.append(f"kinds differ ({', '.join(sorted(a.kinds))} / {', '.join(sorted(b.kinds))})")
     # where each says it happened: its headline's places, else the towns and villages of its lede ("X, north of

@@ -12,9 +12,9 @@ little and are not kept.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
-from bot.text.normalise import fold, is_arabic, without_article, words
+from bot.text.normalise import is_arabic, token_fold, without_article, words
 
 _EN_DIGRAPHS = (("kh", "h"), ("gh", "g"), ("sh", "S"), ("ch", "S"), ("th", "t"), ("dh", "d"), ("ph", "f"))
 _EN = str.maketrans({"p": "b", "v": "f", "c": "k", "q": "k", "x": "k", "e": None, "i": None, "o": None,
@@ -28,8 +28,9 @@ _SENTENCE = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“”«»(]\s*)([A-Z][\w'’-]*)"
 MIN_CONSONANTS = 3
 
 
+@lru_cache(maxsize=100_000)
 def latin_skeleton(word: str) -> str:
-    text = fold(word).replace("-", "")
+    text = token_fold(word).replace("-", "")
     first = text[:1] if text[:1] in ("w", "y") else ""
     for old, new in _EN_DIGRAPHS:
         text = text.replace(old, new)
@@ -38,6 +39,7 @@ def latin_skeleton(word: str) -> str:
     return _DOUBLE.sub(r"\1", first + text[len(first) :].translate(_EN))
 
 
+@lru_cache(maxsize=100_000)
 def arabic_skeleton(word: str) -> str:
     core = without_article(word)
     if core.endswith("ه") or core.endswith("ة"):
@@ -61,8 +63,8 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
     out = set()
     common = _common()
     for word in words(text):
-        if is_arabic(fold(word)):
-            folded = fold(word)
+        folded = token_fold(word)
+        if is_arabic(folded):
             core = without_article(folded)
             if folded in common or core in common or len(core) < 4:
                 continue
@@ -71,6 +73,6 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
             skeleton = latin_skeleton(word)
         else:
             continue
-        if len(skeleton) >= MIN_CONSONANTS and fold(word) not in known:
+        if len(skeleton) >= MIN_CONSONANTS and folded not in known:
             out.add(skeleton)
     return frozenset(out)

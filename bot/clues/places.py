@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from bot.clues.names import arabic_skeleton, latin_skeleton
-from bot.text.normalise import arabic_readings, fold, is_arabic, loose_word, words
+from bot.text.normalise import arabic_readings, fold, is_arabic, loose_word, token_fold, words
 
 ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "ed", "er", "es", "et", "ez", "an", "en",
                       "ath", "adh", "ul", "ud", "ur", "us", "uz"})  # fmt: skip
@@ -91,7 +91,7 @@ def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
     """Each word of the text as the forms a name's word may take there, and whether a name may start at it: an
     Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's); and the word before it."""
     _, _, not_names = gazetteer()
-    capitalised = {fold(w) for w in words(text) if w[:1].isupper()}
+    capitalised = {token_fold(w) for w in words(text) if w[:1].isupper()}
     out = []
     before = ""
     for word in words(fold(text)):
@@ -110,9 +110,19 @@ def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
 
 
 def places_in(text: str) -> set[Place]:
+    return {place for _, place in places_at(text)}
+
+
+def word_count(text: str) -> int:
+    """How many of ``places_at``'s positions a text takes (a prefix of a text takes the same first ones)."""
+    return len(_text_tokens(text))
+
+
+def places_at(text: str) -> list[tuple[int, Place]]:
+    """Each place the text names, with the position of its first word."""
     index, _, _ = gazetteer()
     tokens = _text_tokens(text)
-    found: set[Place] = set()
+    found: list[tuple[int, Place]] = []
     i = 0
     while i < len(tokens):
         step = 1
@@ -127,6 +137,8 @@ def places_in(text: str) -> set[Place]:
                 if all(i + j < len(tokens) and name[j] in tokens[i + j][0] for j in range(1, len(name))):
                     longest = len(name)
                     here.add(place)
-        found |= here  # every place the words may name: al-Busaira is al-Busayrah's and Basra's key
+        found += [
+            (i, place) for place in here
+        ]  # every place the words may name: al-Busaira is al-Busayrah's and Basra's
         i += max(step, longest)
     return found
