@@ -99,7 +99,7 @@ class ArticleRows:
         report = None
         if story_id is None and fresh and matches:  # an alert to be: is it an event reported in another language?
             report = reports.report_of(0, 0, article.title, article.text, article.published)
-            story_id = reports.same_event(self, report, {m.keyword for m in matches}) if report.clues.named else None
+            story_id = reports.same_event(self, report, {m.keyword for m in matches}) if report else None
         joined = story_id is not None
         if joined:
             self.db.execute("UPDATE stories SET members = members + 1, last_seen = ? WHERE id = ?", [now, story_id])
@@ -127,7 +127,7 @@ class ArticleRows:
             self.db.execute("INSERT INTO article_keys_text (article_id, keys) VALUES (?, ?)", [article_id, keys])
         self._save_matches(article_id, matches)
         alert = self._alert(article_id, story_id, article, matches, snippet or Snippet()) if fresh else None
-        if alert is not None and report is not None and not joined and report.clues.named:
+        if alert is not None and report is not None and not joined:
             reports.recent(self).add(replace(report, article_id=article_id, story_id=story_id))
         return Stored(article_id, story_id, alert, joined)
 

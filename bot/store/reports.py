@@ -63,7 +63,10 @@ def script(title: str, text: str) -> str | None:
     return guess_lang(f"{title} {text[:600]}")
 
 
-def report_of(article_id: int, story_id: int, title: str, text: str, when: datetime | None) -> Report:
+def report_of(article_id: int, story_id: int, title: str, text: str, when: datetime | None) -> Report | None:
+    """The report with its clues; None when its headline and lede name no place (nothing could link it)."""
+    if not clues.tells_where(title, text):
+        return None
     return Report(article_id, story_id, script(title, text), when or utcnow(), clues.read(title, text))
 
 
@@ -78,7 +81,9 @@ def recent(store: Any) -> Recent:
             [iso(utcnow() - KEEP)],
         ).fetchall()
         for article_id, story_id, title, text, published, seen in rows:
-            index.add(report_of(article_id, story_id, title or "", text or "", from_iso(published) or from_iso(seen)))
+            report = report_of(article_id, story_id, title or "", text or "", from_iso(published) or from_iso(seen))
+            if report is not None:
+                index.add(report)
         store._recent_reports = index
     return index
 
