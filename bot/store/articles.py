@@ -18,7 +18,6 @@ from typing import Any
 
 from bot import stories
 from bot.models import Alert, Article, Forwarded, Match, Snippet
-from bot.store import reports
 from bot.store.times import from_iso, iso, utcnow
 
 
@@ -98,6 +97,8 @@ class ArticleRows:
         story_id = self._similar_story(fingerprint) if fingerprint else None
         report = None
         if story_id is None and fresh and matches:  # an alert to be: is it an event reported in another language?
+            from bot.store import reports  # with the gazetteer, at the first alert only: a cycle without one skips it
+
             report = reports.report_of(0, 0, article.title, article.text, article.published)
             story_id = reports.same_event(self, report, {m.keyword for m in matches}) if report else None
         joined = story_id is not None
@@ -128,6 +129,8 @@ class ArticleRows:
         self._save_matches(article_id, matches)
         alert = self._alert(article_id, story_id, article, matches, snippet or Snippet()) if fresh else None
         if alert is not None and report is not None and not joined:
+            from bot.store import reports
+
             reports.recent(self).add(replace(report, article_id=article_id, story_id=story_id))
         return Stored(article_id, story_id, alert, joined)
 
