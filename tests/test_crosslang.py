@@ -138,7 +138,7 @@ def test_a_later_report_in_the_other_language_threads_under_the_first_alert(tmp_
         assert replies and all(s["lang"] == "en" and s["title"] in english for r in replies for s in r["also"])
 
 
-@pytest.mark.parametrize("name, recall", [("events.yaml", 0.9), ("heldout.yaml", 0.8)])
+@pytest.mark.parametrize("name, recall", [("events.yaml", 0.9), ("heldout.yaml", 0.85)])
 def test_the_rule_pair_by_pair_never_merges_two_events(name, recall):
     """bench/crosslang.py's measure: every other pair of reports in two languages within the window stays apart;
     heldout.yaml was written by another author who saw neither the rule nor events.yaml."""

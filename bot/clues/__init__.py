@@ -12,7 +12,8 @@ published within ``WINDOW`` of it and naming one of its places, are one event wh
 
 - they share a place (where one says it happened, the other names it) and a kind of event (or, both told in their
   headlines and ledes, kinds of one family: a seizure of smuggled goods and an arrest raid; lexicon.FAMILIES);
-- they share a detail beyond "that kind of thing in that town": a figure, a proper name, or two actors;
+- they share a detail beyond "that kind of thing in that town": a figure, a proper name, or two actors (or the
+  score reaches ``NO_DETAIL``, 5.5: a village both name, the kind and the watched group);
 - no specific place where one says it happened goes unnamed by the other;
 - ``score >= THRESHOLD`` (4.5), the score adding each shared clue by how much it says:
 
@@ -53,6 +54,7 @@ from bot.text.normalise import fold
 
 WINDOW = 24 * 3600.0  # seconds between the two reports' publication
 THRESHOLD = 4.5
+NO_DETAIL = 5.5  # the score that stands for a detail: a village's name, the kind and the watched group
 KIND_WEIGHT, ACTOR_WEIGHT, GROUP_WEIGHT, NAME_WEIGHT = 1.5, 0.75, 1.0, 1.25
 KIND_CONFLICT, FIGURE_CONFLICT, UNCONFIRMED = -3.0, -3.0, -1.5
 SPECIFIC = 100_000  # a place smaller than this is specific: two reports naming two of them are at two places
@@ -238,7 +240,8 @@ def score(a: Clues, b: Clues, shared_groups: int = 0) -> Verdict:
         total += UNCONFIRMED
         reasons.append("a count the other does not give")
 
-    detail = bool(figures or names) or len(actors) >= 2  # beyond "the same kind of thing in the same town"
+    # beyond "the same kind of thing in the same town": a detail, or a village (or smaller) both tell it in
+    detail = bool(figures or names) or len(actors) >= 2 or total >= NO_DETAIL
     told_apart = bool(a.headline and b.headline and not _related(a.headline, b.headline))
     if told_apart:
         reasons.append(f"headlines differ ({', '.join(sorted(a.headline))} / {', '.join(sorted(b.headline))})")
