@@ -113,21 +113,20 @@ def _lede(title: str, text: str) -> str:
     return f"{title}\n{' '.join(text.split(maxsplit=LEDE_WORDS)[:LEDE_WORDS])}"
 
 
-def tells_where(title: str, text: str) -> bool:
-    """Whether the headline or lede names a place: only such a report can be linked (the rule's anchor is a place
-    where one of them says it happened), so only its clues are read (a tenth of a millisecond to know)."""
-    return bool(places_at(_lede(title, text)))
-
-
-def read(title: str, text: str) -> Clues:
+def read(title: str, text: str, placed_only: bool = False) -> Clues | None:
     """The clues of a report (its title and its own text). A report tells its event in its headline and lede and
     adds background after them (an earlier drone strike, the town next door): the event's kind is the headline's
-    (else the lede's, else the report's), its place the lede's."""
-    whole = f"{title}\n{text}"
+    (else the lede's, else the report's), its place the lede's. ``placed_only``: None for a report whose headline
+    and lede name no place, before the rest is read (the rule's anchor is a place where one of them says it
+    happened, so nothing could link it; a tenth of the reading's cost to know)."""
     lede = _lede(title, text)
+    in_lede_places, in_lede = places_at(lede)
+    if placed_only and not in_lede_places:
+        return None
+    whole = f"{title}\n{text}"
     folded, folded_lede = fold(whole), fold(lede)
-    found = places_at(whole)  # one reading: the title's and the lede's places are the first ones
-    in_title, in_lede = word_count(title), word_count(lede)
+    found, _ = places_at(whole)  # one reading: the title's and the lede's places are the first ones
+    in_title = word_count(title)
     named = frozenset(place for _, place in found)
     where = frozenset(place for i, place in found if i < in_lede)
     at = frozenset(place for i, place in found if i < in_title)

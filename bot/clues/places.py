@@ -20,6 +20,7 @@ ARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "ed", "er
                       "ath", "adh", "ul", "ud", "ur", "us", "uz"})  # fmt: skip
 COMMON = frozenset({"hit", "ana", "tal", "tell", "tall", "kafr", "qaryat", "village", "new", "old", "city", "camp",
                     "sur", "zir", "sabha"})  # fmt: skip
+_COMMON_KEYS = frozenset(map(loose_word, COMMON))
 # A name that is also a common word (حديثة is "recent", هيت a town and nothing else, but Hit is English) is read only
 # after a word that says a place follows: "in the town of Hit", مدينة حديثة, قضاء حديثة (tools/places.py: "cued")
 CUES = frozenset(
@@ -62,7 +63,7 @@ def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place, bool]]], d
     index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = {}
     places: dict[int, Place] = {}
     for entry in data["places"]:
-        forms = entry.get("forms") or read_forms(entry)  # written by tools/places.py: a quarter second saved a start
+        forms = entry["forms"]  # written by tools/places.py (read_forms): a quarter second saved at each start
         place = Place(entry["id"], entry["name"], entry["population"], frozenset(forms["skeletons"]))
         places[place.id] = place
         for tokens, cued in forms["names"]:
@@ -92,8 +93,7 @@ def _too_common(tokens: tuple[str, ...]) -> bool:
     if len(tokens) > 1:
         return False
     kind, word = tokens[0][:2], tokens[0][2:]
-    common = {loose_word(w) for w in COMMON}
-    return len(word) < 3 or (kind == "l:" and word in common)
+    return len(word) < 3 or (kind == "l:" and word in _COMMON_KEYS)
 
 
 def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
@@ -118,23 +118,18 @@ def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
     return out
 
 
-def places_in(text: str) -> set[Place]:
-    return {place for _, place in places_at(text)}
-
-
 def word_count(text: str) -> int:
     """How many of ``places_at``'s positions a text takes (a prefix of a text takes the same first ones)."""
     return len(_text_tokens(text))
 
 
-def places_at(text: str) -> list[tuple[int, Place]]:
-    """Each place the text names, with the position of its first word."""
+def places_at(text: str) -> tuple[list[tuple[int, Place]], int]:
+    """Each place the text names, with the position of its first word; and how many positions the text has."""
     index, _, _ = gazetteer()
     tokens = _text_tokens(text)
     found: list[tuple[int, Place]] = []
     i = 0
     while i < len(tokens):
-        step = 1
         forms, may_start, before = tokens[i]
         longest, here = 0, set()
         for form in forms if may_start else ():
@@ -146,8 +141,7 @@ def places_at(text: str) -> list[tuple[int, Place]]:
                 if all(i + j < len(tokens) and name[j] in tokens[i + j][0] for j in range(1, len(name))):
                     longest = len(name)
                     here.add(place)
-        found += [
-            (i, place) for place in here
-        ]  # every place the words may name: al-Busaira is al-Busayrah's and Basra's
-        i += max(step, longest)
-    return found
+        # every place the words may name: al-Busaira is al-Busayrah's key and Basra's
+        found += [(i, place) for place in here]
+        i += max(1, longest)
+    return found, len(tokens)

@@ -29,6 +29,7 @@ import httpx
 from bot.chat.inert import cut, plain
 from bot.chat.protocol import EVENT_ALERT, EVENT_FOLLOWUP, EVENT_NOTICE, Message
 from bot.errors import DeliveryError
+from bot.fetch import retry_after
 from bot.models import Alert
 
 NAMESPACE = uuid.UUID("5d1c9a3e-3f43-4f2b-9a55-7a1f4c2e8b10")  # wirewatch's: delivery ids are uuid5 in it
@@ -58,12 +59,6 @@ def client(user_agent: str) -> httpx.AsyncClient:
 
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _retry_after(value: str | None) -> float | None:
-    from bot.fetch import retry_after
-
-    return retry_after(value)
 
 
 class Webhook:
@@ -122,10 +117,10 @@ class Webhook:
         said = cut(plain(response.text), 160) if response.text else ""
         what = f"the receiver answered {status} {response.reason_phrase}".rstrip() + (f": {said}" if said else "")
         if status == 429:
-            after = _retry_after(response.headers.get("Retry-After")) or 1.0
+            after = retry_after(response.headers.get("Retry-After")) or 1.0
             raise DeliveryError(f"{what} (retry after {after:g} s)", "rate", after)
         if status >= 500:
-            raise DeliveryError(what, "transient", _retry_after(response.headers.get("Retry-After")))
+            raise DeliveryError(what, "transient", retry_after(response.headers.get("Retry-After")))
         if 300 <= status < 400:
             raise DeliveryError(f"{what}: the receiver moved; set the webhook to its new URL", "message")
         raise DeliveryError(what, "message")

@@ -65,9 +65,8 @@ def script(title: str, text: str) -> str | None:
 
 def report_of(article_id: int, story_id: int, title: str, text: str, when: datetime | None) -> Report | None:
     """The report with its clues; None when its headline and lede name no place (nothing could link it)."""
-    if not clues.tells_where(title, text):
-        return None
-    return Report(article_id, story_id, script(title, text), when or utcnow(), clues.read(title, text))
+    read = clues.read(title, text, placed_only=True)
+    return Report(article_id, story_id, script(title, text), when or utcnow(), read) if read is not None else None
 
 
 def recent(store: Any) -> Recent:
