@@ -443,7 +443,8 @@ class Config(_Model):
         raise KeyError(name)
 
     def worker_count(self) -> int:
-        """Processes that read pages; "auto": one per core once there are enough sources to keep them busy."""
+        """Readers of pages; "auto": one per core once there are enough sources to keep them busy (the main
+        process's reader thread and a worker process per further core, bot/poll/reading.py)."""
         if self.workers != "auto":
             return self.workers
         return min(os.cpu_count() or 1, 8) if len(self.sources) >= AUTO_WORKERS_FROM else 0

@@ -214,22 +214,45 @@ def test_an_idle_worker_pool_exits_and_starts_again_on_the_next_task():
 
 
 def test_workers_auto_reads_in_the_main_process_until_the_work_is_enough_for_the_pool():
-    """A cycle after a round of news reads a few pages: in the main process, without ~170 MB of worker
-    processes. Once POOL_FROM pages are waiting, the pool starts and takes the next task."""
+    """A cycle after a round of news reads a few pages: in the main process, without a worker process. Once
+    POOL_FROM pages are waiting, the pool starts and takes what the main process's reader is too busy for;
+    a task that finds the reader free is still read there."""
     import asyncio
     import threading
+    import time
+
+    from bot.config import Keyword
+    from bot.poll.reading import POOL_FROM, Workers
+
+    async def scenario():
+        with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=2, on_demand=True) as workers:
+            assert workers.processes == 1  # the reader thread is the other one
+            workers.plan(POOL_FROM - 1)
+            light = await workers.call(os.getpid), await workers.call(threading.get_ident)
+            workers.plan(1)
+            long_page = asyncio.ensure_future(workers.call(time.sleep, 1.0))
+            await asyncio.sleep(0.1)  # the reader thread has taken it
+            heavy = await workers.call(os.getpid)
+            await long_page
+            free_again = await workers.call(os.getpid)
+            return light, heavy, free_again
+
+    (light_pid, light_thread), heavy_pid, free_pid = asyncio.run(scenario())
+    assert light_pid == os.getpid() and light_thread != threading.get_ident()  # beside the loop, not on it
+    assert heavy_pid != os.getpid()
+    assert free_pid == os.getpid()
+
+
+def test_workers_auto_on_one_core_reads_in_the_main_process_only():
+    """On one core a worker process would only take turns with the main process: the reader thread reads all."""
+    import asyncio
 
     from bot.config import Keyword
     from bot.poll.reading import POOL_FROM, Workers
 
     async def scenario():
         with Workers([Keyword(name="K", terms=["Deir ez-Zor"])], count=1, on_demand=True) as workers:
-            workers.plan(POOL_FROM - 1)
-            light = await workers.call(os.getpid), await workers.call(threading.get_ident)
-            workers.plan(1)
-            heavy = await workers.call(os.getpid)
-            return light, heavy
+            workers.plan(10 * POOL_FROM)
+            return await asyncio.gather(*(workers.call(os.getpid) for _ in range(4)))
 
-    (light_pid, light_thread), heavy_pid = asyncio.run(scenario())
-    assert light_pid == os.getpid() and light_thread != threading.get_ident()  # beside the loop, not on it
-    assert heavy_pid != os.getpid()
+    assert set(asyncio.run(scenario())) == {os.getpid()}

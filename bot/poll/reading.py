@@ -5,13 +5,16 @@ parsed on the event loop holds up every download behind it. So the loop keeps th
 the pool does the reading, on every core. ``workers: 0`` runs the same functions inline (small configs,
 where starting processes costs more than it saves).
 
-With ``workers: auto`` the pool starts only when the work is enough for it: POOL_FROM pages or more
-waiting to be read at once (the pipeline says how many with ``plan``); until then the main process reads
-in one thread of its own, beside the event loop. The pool is ~170 MB of processes (the forkserver, its
-resource tracker and a worker per core, each with lxml and trafilatura loaded), where a cycle after a round
-of news at 1,000 sources has ~100 changed feeds and as many new pages, never more than ~30 waiting at once
-(~1.5 s of reading); a first cycle has over a thousand waiting within a second. The thread, not the loop,
-so that loading the readers (~0.3 s, once) and a long page never hold up the downloads.
+With ``workers: auto`` the main process reads in one thread of its own, beside the event loop, and the pool
+starts only when the work is enough for it: POOL_FROM pages or more waiting to be read at once (the pipeline
+says how many with ``plan``). A cycle after a round of news at 1,000 sources has ~100 changed feeds and as many
+new pages, never more than ~30 waiting at once (~1.5 s of reading); a first cycle has over a thousand waiting
+within a second. The thread, not the loop, so that loading the readers (~0.3 s, once) and a long page never
+hold up the downloads. Once the pool runs, the thread still reads whenever it is free: it is one of the
+``count`` readers, and the pool has ``count - 1`` processes. Every process costs ~60-75 MB (Python, lxml,
+trafilatura, the matcher); the thread's reading costs the main process ~25 MB. On 2 cores one process and the
+thread read a first cycle as fast as two processes did, in 200 MB where they took ~280-310 MB (bench/README.md).
+The processes are spawned: never a fork of this process's threads, and no forkserver (46 MB) beside them.
 
 The task functions are module-level so that they pickle by name; each worker builds the matcher once.
 """
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import signal
 import threading
 import time
@@ -185,7 +187,10 @@ class Workers:
         self.on_demand = on_demand
         self._planned = 0  # pages the pipeline has waiting to be read (``plan``)
         self.most_planned = 0  # the most of them at once
-        self._thread: ThreadPoolExecutor | None = None  # ``on_demand``'s reader before the pool starts
+        self._thread: ThreadPoolExecutor | None = None  # ``on_demand``'s reader in this process
+        self._reading_here = 0  # tasks in that thread
+        # ``on_demand``: the thread is one of the ``count`` readers, beside ``count - 1`` processes
+        self.processes = count - 1 if on_demand else count
         self._groups = [Group(k.name, tuple(k.terms), k.exact, tuple(k.require), tuple(k.exclude)) for k in keywords]
         self._pool: ProcessPoolExecutor | None = None
         self._starting: asyncio.Future | None = None
@@ -204,13 +209,9 @@ class Workers:
 
     def _start_pool(self) -> None:
         """At the first task, in a thread: a cycle that only gets 304s never starts a process, and the
-        event loop never waits for one to start (the forkserver's imports take ~0.25 s)."""
-        # forkserver: workers fork from a clean single-threaded server, never from this process's threads
-        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-        if os.name == "posix":
-            preload = ["bot.poll.reading", "bot.extract.pages", "bot.extract.feeds", "bot.match", "trafilatura"]
-            context.set_forkserver_preload([*preload, "readability"])
-        pool = ProcessPoolExecutor(self.count, context, initializer=_start_worker, initargs=(self._groups,))
+        event loop never waits for one to start (a worker's imports take ~0.4 s)."""
+        context = multiprocessing.get_context("spawn")  # never a fork of this process's threads and memory
+        pool = ProcessPoolExecutor(self.processes, context, initializer=_start_worker, initargs=(self._groups,))
         pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
         with self._lock:
             if not self._closed:
@@ -246,10 +247,8 @@ class Workers:
     async def call(self, function, *args: Any):
         if not self.count:
             return function(*args)
-        if self._pool is None and self._starting is None and self.on_demand and self._planned < POOL_FROM:
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-reader")
-            return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        if self.on_demand and (not self._reading_here or not self.processes or self._waits()):
+            return await self._read_here(function, *args)
         if self._pool is None:
             if self._starting is None:
                 self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
@@ -267,6 +266,19 @@ class Workers:
             self._busy -= 1
             self._last = time.monotonic()
 
+    def _waits(self) -> bool:
+        """No pool yet, and not enough work to start one."""
+        return self._pool is None and self._starting is None and self._planned < POOL_FROM
+
+    async def _read_here(self, function, *args: Any):
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-reader")
+        self._reading_here += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        finally:
+            self._reading_here -= 1
+
     def plan(self, pages: int) -> None:
         """``pages`` more (or, negative, fewer) pages are waiting to be read."""
         self._planned += pages
@@ -276,7 +288,7 @@ class Workers:
         now = time.monotonic()
         if self._busy:
             self.active_seconds += now - self._mark
-        if self._busy >= self.count:
+        if self._busy >= self.processes:
             self.full_seconds += now - self._mark
         self._mark = now
 
