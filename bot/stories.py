@@ -16,11 +16,10 @@ a new one.
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 from dataclasses import dataclass
 
-from bot.text.normalise import fold
+from bot.text.normalise import fold, words
 
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # P(candidate) at Jaccard 0.5: 0.64, 0.7: 0.99, 0.8: 1.0; at 0.3: 0.12
@@ -35,8 +34,6 @@ MAX_CANDIDATES = 64
 # words bounds the cost of very long pages (a 3,500-word page: 1.8 -> 0.66 ms) without changing any decision
 # on news-length texts.
 MAX_WORDS = 1000
-
-_WORD = re.compile(r"[^\W_]+")
 
 
 def version() -> str:
@@ -71,8 +68,10 @@ class Fingerprint:
 
 def shingles(text: str) -> set[str]:
     """The folded text's word 5-grams: a copy shares almost all of them, another report almost none."""
-    words = _WORD.findall(fold(text[: MAX_WORDS * 12]))[:MAX_WORDS]  # 12 characters: a long word and a space
-    return set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
+    # 12 characters: a long word and a space. ``words`` gives the runs of letters and digits that the regex
+    # [^\W_]+ found here before, at half its cost
+    found = words(fold(text[: MAX_WORDS * 12]))[:MAX_WORDS]
+    return set(map(" ".join, zip(*(found[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def fingerprint(text: str) -> Fingerprint | None:

@@ -68,3 +68,22 @@ def test_a_quote_after_a_name_does_not_stop_it_and_an_apostrophe_inside_one_stay
 def test_a_name_never_spans_punctuation_between_its_words():
     for mark in (",", ".", ";", "„", "»", "?", "…", "/", "|"):
         assert found(f"in Deir{mark} ez-Zor") == [], mark
+
+
+def test_words_are_the_runs_of_letters_and_digits_whatever_the_characters_between():
+    """``words`` splits in C-level passes and tests each word with str.isalnum, where the regex [^\\W_]+ scanned
+    the whole text (stories' shingles used it): both must give the same words, for every character of Unicode
+    between two words, in an ASCII, an Arabic and a mixed text, one or many of them."""
+    import re
+
+    from bot.text.normalise import words
+
+    runs = re.compile(r"[^\W_]+")
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(every), 512):
+        chunk = every[start : start + 512]
+        for text in ("deir" + "ez".join(chunk) + "zor", "دير" + "ال".join(chunk), "ab" + "".join(chunk) + "١٢"):
+            assert words(text) == runs.findall(text)
+    for char in every:
+        text = f"deir{char}ez zor ال{char}زور"
+        assert words(text) == runs.findall(text), repr(char)
