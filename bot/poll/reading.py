@@ -174,7 +174,8 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
 
 
 class Workers:
-    """``await workers.call(read_article, ...)``: in the pool when there is one, else inline."""
+    """``await workers.call(read_article, ...)``: in the pool, in the main process's reader thread (``on_demand``)
+    or inline (no workers)."""
 
     def __init__(
         self, keywords: list[Keyword], count: int, idle_after: float | None = None, on_demand: bool = False
