@@ -256,3 +256,40 @@ def test_workers_auto_on_one_core_reads_in_the_main_process_only():
             return await asyncio.gather(*(workers.call(os.getpid) for _ in range(4)))
 
     assert set(asyncio.run(scenario())) == {os.getpid()}
+
+
+def _loaded(module: str) -> bool:
+    """Run in a worker process: whether it has imported ``module``."""
+    import sys
+
+    return module in sys.modules
+
+
+def test_workers_auto_leave_the_accurate_reading_to_the_main_process():
+    """Beside the reader thread, a worker answers a page a group may match with Deferred, and the thread reads it
+    accurately: the worker process never loads trafilatura and readability."""
+    import asyncio
+    import time
+
+    from bot.config import Keyword
+    from bot.poll.reading import POOL_FROM, Workers, read_article
+
+    body = "<p>" + "The governor of Deir ez-Zor met the council on Tuesday to talk about the roads. " * 4 + "</p>"
+    page = f"<html><head><title>Roads</title></head><body><article>{body}</article></body></html>".encode()
+
+    async def scenario():
+        with Workers([Keyword(name="D", terms=["Deir ez-Zor"])], count=2, on_demand=True) as workers:
+            workers.plan(POOL_FROM)
+            busy = asyncio.ensure_future(workers.call(time.sleep, 1.0))
+            await asyncio.sleep(0.1)  # the thread is busy: the page goes to the worker, which defers it
+            reading = await workers.call(read_article, page, "utf-8", "http://example.org/a", "", "")
+            await busy
+            busy = asyncio.ensure_future(workers.call(time.sleep, 0.5))
+            await asyncio.sleep(0.1)
+            loaded = await workers.call(_loaded, "trafilatura")
+            await busy
+            return reading, loaded
+
+    reading, loaded = asyncio.run(scenario())
+    assert reading.page.accurate and {m.keyword for m in reading.digest.matches} == {"D"}
+    assert loaded is False
