@@ -11,11 +11,9 @@ says how many with ``plan``). A cycle after a round of news at 1,000 sources has
 new pages, never more than ~30 waiting at once (~1.5 s of reading); a first cycle has over a thousand waiting
 within a second. The thread, not the loop, so that loading the readers (~0.3 s, once) and a long page never
 hold up the downloads. Once the pool runs, the thread still reads whenever it is free: it is one of the
-``count`` readers, and the pool has ``count - 1`` processes, which leave the accurate readings (5% of the
-pages, bot/prefilter.py) to the thread (``Deferred``): they never load trafilatura and readability. A worker then
-costs ~60 MB (Python, lxml, the matcher), the thread's reading the main process ~30 MB. On 2 cores one process
-and the thread read a first cycle as fast as two processes did, in 180 MB where they took ~280-310 MB
-(bench/README.md).
+``count`` readers, and the pool has ``count - 1`` processes. Every process costs ~60-75 MB (Python, lxml,
+trafilatura, the matcher); the thread's reading costs the main process ~25 MB. On 2 cores one process and the
+thread read a first cycle as fast as two processes did, in 200 MB where they took ~280-310 MB (bench/README.md).
 The processes are spawned: never a fork of this process's threads, and no forkserver (46 MB) beside them.
 
 The task functions are module-level so that they pickle by name; each worker builds the matcher once.
@@ -48,16 +46,6 @@ POOL_FROM = 100  # ``workers: auto``: pages waiting to be read at once from whic
 _keywords: list[Group] = []  # this process's keyword groups: set by ``_start`` in a worker, or inline
 _matcher: Matcher | None = None  # built from them at the first article
 _prefilter: Prefilter | None = None  # and the test of the groups a page may match, at the first page
-_defer_accurate = False  # a worker beside the main process's reader thread: accurate readings are the thread's
-
-
-class Deferred:
-    """A worker's answer for a page that needs the accurate reading, which the main process's reader does: the
-    worker then never loads trafilatura and readability (~19 MB a process), and the page costs it ~4 ms."""
-
-
-class _Accurate(Exception):
-    """Raised by the prefilter's verdict in a worker that defers accurate readings."""
 
 
 @dataclass(slots=True)
@@ -102,11 +90,9 @@ def _start(keywords: list[Group]) -> None:
     _keywords, _matcher, _prefilter = keywords, None, None
 
 
-def _start_worker(keywords: list[Group], defer_accurate: bool = False) -> None:
-    global _defer_accurate
+def _start_worker(keywords: list[Group]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the main process decides
     _start(keywords)
-    _defer_accurate = defer_accurate
 
 
 def digest(title: str, text: str) -> Digest:
@@ -167,12 +153,11 @@ def read_channel_page(content: bytes, charset: str | None, url: str) -> ChannelP
     return parse_channel_page(decode(content, charset), url)
 
 
-def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading | Deferred:
+def read_article(content: bytes, charset: str | None, url: str, title: str, text: str) -> Reading:
     """The page's article, with the feed's title kept when it has one and the longer of the two texts.
 
     The main text is read accurately only where a keyword group may match the page's whole text with the
-    feed's title and text (bot/prefilter.py); elsewhere no group can match the article, which is not matched.
-    A worker that defers accurate readings answers ``Deferred`` for such a page."""
+    feed's title and text (bot/prefilter.py); elsewhere no group can match the article, which is not matched."""
     from bot import stories
     from bot.extract.encoding import decode
     from bot.extract.pages import extract_article
@@ -180,18 +165,7 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
 
     started = time.process_time()
     prefilter = _the_prefilter()
-
-    def accurate(whole: str) -> bool:
-        if prefilter.groups((title, text, whole)):
-            if _defer_accurate:
-                raise _Accurate
-            return True
-        return False
-
-    try:
-        page = extract_article(decode(content, charset), url, accurate)
-    except _Accurate:
-        return Deferred()
+    page = extract_article(decode(content, charset), url, lambda whole: bool(prefilter.groups((title, text, whole))))
     title = title or page.title
     from_page = len(page.text) >= len(text)
     text = page.text if from_page else text
@@ -238,9 +212,7 @@ class Workers:
         """At the first task, in a thread: a cycle that only gets 304s never starts a process, and the
         event loop never waits for one to start (a worker's imports take ~0.4 s)."""
         context = multiprocessing.get_context("spawn")  # never a fork of this process's threads and memory
-        pool = ProcessPoolExecutor(
-            self.processes, context, initializer=_start_worker, initargs=(self._groups, self.on_demand)
-        )
+        pool = ProcessPoolExecutor(self.processes, context, initializer=_start_worker, initargs=(self._groups,))
         pool.submit(_ready).result()  # a process is started per submit while none is idle: the first one here
         with self._lock:
             if not self._closed:
@@ -289,14 +261,11 @@ class Workers:
         self._count_time()
         self._busy += 1
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
         finally:
             self._count_time()
             self._busy -= 1
             self._last = time.monotonic()
-        if isinstance(result, Deferred):  # a page for the accurate reading: the reader thread's (``on_demand``)
-            return await self._read_here(function, *args)
-        return result
 
     def _waits(self) -> bool:
         """No pool yet, and not enough work to start one."""
