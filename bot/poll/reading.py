@@ -12,8 +12,9 @@ new pages, never more than ~30 waiting at once (~1.5 s of reading); a first cycl
 within a second. The thread, not the loop, so that loading the readers (~0.3 s, once) and a long page never
 hold up the downloads. Once the pool runs, the thread still reads whenever it is free: it is one of the
 ``count`` readers, and the pool has ``count - 1`` processes. Every process costs ~60-75 MB (Python, lxml,
-trafilatura, the matcher); the thread's reading costs the main process ~25 MB. On 2 cores one process and the
-thread read a first cycle as fast as two processes did, in 200 MB where they took ~280-310 MB (bench/README.md).
+trafilatura, the matcher); the thread's reading costs the main process ~30 MB. On 2 cores one process and the
+thread read a first cycle as fast as two processes did, in ~230 MB at 1,000 sources where they took ~300 MB
+(bench/README.md).
 The processes are spawned: never a fork of this process's threads, and no forkserver (46 MB) beside them.
 
 The task functions are module-level so that they pickle by name; each worker builds the matcher once.
