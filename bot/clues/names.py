@@ -12,7 +12,7 @@ little and are not kept.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from bot.text.normalise import is_arabic, token_fold, without_article, words
 
@@ -48,20 +48,13 @@ def arabic_skeleton(word: str) -> str:
     return _DOUBLE.sub(r"\1", first + core[len(first) :].translate(_AR))
 
 
-@cache
-def _common() -> frozenset[str]:
-    import json
-    from pathlib import Path
+def names_in(text: str) -> frozenset[str]:
+    """The skeletons of the report's proper names."""
+    from bot.clues.places import gazetteer  # places.json, read once; places.py imports this module
 
-    data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
-    return frozenset(data.get("common_arabic", ()))
-
-
-def names_in(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
-    """The skeletons of the report's proper names (``known``: words already read as places, left out)."""
     starts = {m.group(1) for m in _SENTENCE.finditer(text)}
     out = set()
-    common = _common()
+    common = gazetteer().common_arabic
     for word in words(text):
         folded = token_fold(word)
         if is_arabic(folded):
@@ -73,6 +66,6 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
             skeleton = latin_skeleton(word)
         else:
             continue
-        if len(skeleton) >= MIN_CONSONANTS and folded not in known:
+        if len(skeleton) >= MIN_CONSONANTS:
             out.add(skeleton)
     return frozenset(out)

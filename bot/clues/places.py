@@ -55,10 +55,19 @@ def _name_tokens(name: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(v for v in variants if v and all(len(t) > 2 for t in v)))
 
 
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """places.json as the readers use it."""
+
+    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]]  # first token -> (the name's tokens, its place,
+    # whether it needs a cue before it), for every name
+    places: dict[int, Place]  # by id
+    not_names: frozenset[str]  # frequent English words that read as a name (Home for Hama): they never start one
+    common_arabic: frozenset[str]  # the most frequent Arabic words: never a proper name (names.py)
+
+
 @cache
-def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place, bool]]], dict[int, Place], frozenset[str]]:
-    """First token -> (the name's tokens, its place, whether it needs a cue before it), for every name; the places
-    by id; and the frequent English words that read as a name (Home for Hama), which never start one."""
+def gazetteer() -> Gazetteer:
     data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
     index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = {}
     places: dict[int, Place] = {}
@@ -70,7 +79,7 @@ def gazetteer() -> tuple[dict[str, list[tuple[tuple[str, ...], Place, bool]]], d
             index.setdefault(tokens[0], []).append((tuple(tokens), place, cued))
     for candidates in index.values():
         candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
-    return index, places, frozenset(data.get("not_names", ()))
+    return Gazetteer(index, places, frozenset(data.get("not_names", ())), frozenset(data.get("common_arabic", ())))
 
 
 def read_forms(entry: dict) -> dict:
@@ -99,7 +108,7 @@ def _too_common(tokens: tuple[str, ...]) -> bool:
 def _text_tokens(text: str) -> list[tuple[frozenset[str], int, str]]:
     """Each word of the text as the forms a name's word may take there, and whether a name may start at it: an
     Arabic word, or a capitalised Latin one (the loose key of "home" is Hama's); and the word before it."""
-    _, _, not_names = gazetteer()
+    not_names = gazetteer().not_names
     capitalised = {token_fold(w) for w in words(text) if w[:1].isupper()}
     out = []
     before = ""
@@ -125,7 +134,7 @@ def word_count(text: str) -> int:
 
 def places_at(text: str) -> tuple[list[tuple[int, Place]], int]:
     """Each place the text names, with the position of its first word; and how many positions the text has."""
-    index, _, _ = gazetteer()
+    index = gazetteer().index
     tokens = _text_tokens(text)
     found: list[tuple[int, Place]] = []
     i = 0
