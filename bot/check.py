@@ -163,7 +163,7 @@ def _joined_earlier_stories(store: Store, results: list[PollResult], alerted_now
             row = queries.story(store, story_id, members=False)
             if row and row["keywords"]:
                 out.append({"story": story_id, "title": row["title"], "source": source, "url": url,
-                            "alert_url": row["url"], "lang": queries.language_of(store, url)})  # fmt: skip
+                            "alert_url": row["url"], "lang": queries.language_of(store, story_id, url)})  # fmt: skip
     return out
 
 

@@ -65,9 +65,10 @@ def also(store: Store, story_id: int, article_id: int) -> list[dict]:
     return out
 
 
-def language_of(store: Store, url: str) -> str | None:
-    """The language of the stored article at ``url``."""
-    row = store.db.execute("SELECT lang, title FROM articles WHERE url = ?", [url]).fetchone()
+def language_of(store: Store, story_id: int, url: str) -> str | None:
+    """The language of the story's stored article at ``url`` (looked up among the story's articles: indexed)."""
+    sql = "SELECT lang, title FROM articles WHERE story_id = ? AND url = ?"
+    row = store.db.execute(sql, [story_id, url]).fetchone()
     return language(*row) if row else None
 
 
