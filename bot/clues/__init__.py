@@ -47,9 +47,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.clues.gazetteer import Place
 from bot.clues.lexicon import ACTORS, AR_DUAL_NOUNS, AR_NUMBERS, AR_TEENS, EN_NUMBERS, FAMILIES, KINDS, MONTHS
 from bot.clues.names import names_in
-from bot.clues.places import Place, places_at, word_count
+from bot.clues.places import places_at, word_count
 from bot.text.normalise import fold
 
 WINDOW = 24 * 3600.0  # seconds between the two reports' publication

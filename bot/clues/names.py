@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.clues.gazetteer import gazetteer
 from bot.text.normalise import is_arabic, token_fold, without_article, words
 
 _EN_DIGRAPHS = (("kh", "h"), ("gh", "g"), ("sh", "S"), ("ch", "S"), ("th", "t"), ("dh", "d"), ("ph", "f"))
@@ -50,8 +51,6 @@ def arabic_skeleton(word: str) -> str:
 
 def names_in(text: str) -> frozenset[str]:
     """The skeletons of the report's proper names."""
-    from bot.clues.places import gazetteer  # places.json, read once; places.py imports this module
-
     starts = {m.group(1) for m in _SENTENCE.finditer(text)}
     out = set()
     common = gazetteer().common_arabic

@@ -8,11 +8,7 @@ name on either side. One-word names that are common words (Hit, an Iraqi town) a
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-
+from bot.clues.gazetteer import Place, gazetteer
 from bot.clues.names import arabic_skeleton, latin_skeleton
 from bot.text.normalise import arabic_readings, fold, is_arabic, loose_word, token_fold, words
 
@@ -30,14 +26,6 @@ CUES = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    id: int
-    name: str
-    population: int
-    skeletons: frozenset[str] = field(default=frozenset(), compare=False, hash=False)  # its words' (names.py)
-
-
 def _name_tokens(name: str) -> list[tuple[str, ...]]:
     """A name as word forms, and, for a name of several words, as one word too (البوكمال, Deirezzor)."""
     folded = words(fold(name))
@@ -53,33 +41,6 @@ def _name_tokens(name: str) -> list[tuple[str, ...]]:
         variants = [tuple("l:" + loose_word(w) for w in kept), ("l:" + loose_word("".join(folded)),),
                     ("l:" + loose_word("".join(kept)),)]  # fmt: skip
     return list(dict.fromkeys(v for v in variants if v and all(len(t) > 2 for t in v)))
-
-
-@dataclass(frozen=True, slots=True)
-class Gazetteer:
-    """places.json as the readers use it."""
-
-    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]]  # first token -> (the name's tokens, its place,
-    # whether it needs a cue before it), for every name
-    places: dict[int, Place]  # by id
-    not_names: frozenset[str]  # frequent English words that read as a name (Home for Hama): they never start one
-    common_arabic: frozenset[str]  # the most frequent Arabic words: never a proper name (names.py)
-
-
-@cache
-def gazetteer() -> Gazetteer:
-    data = json.loads((Path(__file__).parent / "places.json").read_text(encoding="utf-8"))
-    index: dict[str, list[tuple[tuple[str, ...], Place, bool]]] = {}
-    places: dict[int, Place] = {}
-    for entry in data["places"]:
-        forms = entry["forms"]  # written by tools/places.py (read_forms): a quarter second saved at each start
-        place = Place(entry["id"], entry["name"], entry["population"], frozenset(forms["skeletons"]))
-        places[place.id] = place
-        for tokens, cued in forms["names"]:
-            index.setdefault(tokens[0], []).append((tuple(tokens), place, cued))
-    for candidates in index.values():
-        candidates.sort(key=lambda item: -len(item[0]))  # the longest name first: "Deir ez-Zor" before "Deir"
-    return Gazetteer(index, places, frozenset(data.get("not_names", ())), frozenset(data.get("common_arabic", ())))
 
 
 def read_forms(entry: dict) -> dict:
