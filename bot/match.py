@@ -107,6 +107,7 @@ class _Automaton:
                 owners[pattern].add(index)
         for pattern, indexes in owners.items():
             self.automaton.add_word(pattern, frozenset(indexes))
+        self.patterns = frozenset(owners)
         self.empty = not owners
         if not self.empty:
             self.automaton.make_automaton()

@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from bot.match import _TOKEN, Matcher, _fused_readings, _skeleton_readings
-from bot.text.normalise import fold, keys_of, loose_stream, words
+from bot.text.normalise import fold, keys_of, loose_keys_of, loose_stream, words
 from bot.text.scripts import HEBREW, features
 
 
@@ -55,6 +55,9 @@ class Prefilter:
         for head, shapes in matcher._skeletal.by_head.items():
             self._by_head[head].update(index[id(term)] for term, _ in shapes)
         self._joined = matcher._skeletal.by_joined
+        self._variant = _Gate(matcher._variant.patterns)
+        self._exact = _Gate(matcher._exact.patterns)
+        self._loose = _Gate(matcher._loose.patterns)
         self._groups = [
             (group.name, frozenset(roles[group.name]["term"]), frozenset(roles[group.name]["require"]))
             for group in matcher.groups
@@ -76,13 +79,15 @@ class Prefilter:
         for scripts in (seen, seen - {"sorani"}) if "sorani" in seen else (seen,):  # no Sorani: وو folded as is
             folded = fold(text, scripts)
             text_words = words(folded)
-            terms |= matcher._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
-            if not matcher._exact.empty:
+            distinct = list(set(text_words))  # a page's words are a third as many distinct ones
+            if self._variant.may_occur(keys_of(distinct)):
+                terms |= matcher._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
+            if self._exact.may_occur(distinct):
                 terms |= matcher._exact.candidates_in("#" + "#".join(text_words) + "#")
-            if not matcher._loose.empty:
+            if self._loose.may_occur(loose_keys_of(distinct)):
                 terms |= matcher._loose.candidates_in(loose_stream(text_words))
-                if seen & {"cyrillic", "latin"}:
-                    terms |= matcher._loose.candidates_in(loose_stream(text_words, True))
+            if seen & {"cyrillic", "latin"} and self._loose.may_occur(loose_keys_of(distinct, True)):
+                terms |= matcher._loose.candidates_in(loose_stream(text_words, True))
         if self._by_head and seen & {"hebrew", "sorani", "persian"}:
             terms |= self._skeletal_terms(text)
         return terms
@@ -99,6 +104,33 @@ class Prefilter:
                 for head in heads.intersection(self._by_head):
                     terms |= self._by_head[head]
         return terms
+
+
+class _Gate:
+    """Whether an automaton's patterns may occur in a text, from the set of its words' keys alone.
+
+    A pattern is a run of whole words' keys between ``#``s, so it occurs in a text's stream only if each of
+    its words' keys is the key of some word of the text. On the ~95% of pages without a watched name, testing
+    that on the text's distinct words (a set intersection) spares joining the stream and walking the
+    automaton over it (~1.3 ms of a 9.6 ms news-web page). Where it passes, the automaton decides as before,
+    so the prefilter's answer is the same either way."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._by_first: dict[str, list[frozenset[str]]] = defaultdict(list)
+        self._always = False  # a pattern not made of whole words: the automaton is always asked
+        for pattern in patterns:
+            parts = pattern.split("#")
+            if len(parts) < 3 or parts[0] or parts[-1] or "" in parts[1:-1]:
+                self._always = True
+            else:
+                self._by_first[parts[1]].append(frozenset(parts[1:-1]))
+        self._firsts = frozenset(self._by_first)
+
+    def may_occur(self, text_keys: Iterable[str]) -> bool:
+        if self._always:
+            return True
+        present = set(text_keys)
+        return any(need <= present for first in self._firsts & present for need in self._by_first[first])
 
 
 _readings = lru_cache(maxsize=50_000)(_skeleton_readings)

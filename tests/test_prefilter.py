@@ -190,6 +190,41 @@ def test_groups_named_in_a_pages_own_text_are_never_turned_away(pages) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_word_gate_passes_every_text_in_which_an_automaton_finds_a_pattern() -> None:
+    """The gate before each automaton (``_Gate``) says no only where the automaton finds nothing: on every
+    spelling case (its own term, and its text among the real pages' text, which must not hide it) and on the
+    real pages with the example config's groups and groups of their own names. And it does say no: most real
+    pages stop at it."""
+    from bot.prefilter import _Gate
+    from bot.text.normalise import fold, keys_of, loose_keys_of, loose_stream, words
+    from bot.text.scripts import features
+
+    real = [page_text(parse(markup), {}) for markup, _ in _real_pages()]
+    keywords = yaml.safe_load((Path(__file__).parents[1] / "config" / "wirewatch.yaml").read_text(encoding="utf-8"))
+    example = [Keyword(**k) for k in keywords["keywords"]]
+    checks = [(_groups(terms_of(case)), [case["text"], real[i % len(real)] + "\n" + case["text"]])
+              for i, case in enumerate(CASES)]  # fmt: skip
+    checks.append((example, real))
+    names = sorted({name for text in real for name in _NAME.findall(text)})
+    checks.append((_groups(*[[name] for name in random.Random(3).sample(names, 40)]), real))
+    found = stopped = 0
+    for groups, texts in checks:
+        matcher = Matcher(groups)
+        automata = [(matcher._variant, lambda w: "#" + "#".join(keys_of(w)) + "#", keys_of),
+                    (matcher._exact, lambda w: "#" + "#".join(w) + "#", lambda w: w),
+                    (matcher._loose, loose_stream, loose_keys_of),
+                    (matcher._loose, lambda w: loose_stream(w, True), lambda w: loose_keys_of(w, True))]  # fmt: skip
+        for text in texts:
+            text_words = words(fold(text, features(text)))
+            for automaton, stream, keys in automata:
+                finds = bool(automaton.candidates_in(stream(text_words)))
+                passes = _Gate(automaton.patterns).may_occur(keys(text_words))
+                assert passes or not finds, (text[:80], groups)
+                found += finds
+                stopped += not passes
+    assert found >= len(CASES) and stopped >= len(real)
+
+
 def test_most_pages_without_a_watched_name_are_read_cheaply() -> None:
     """Not a filter that lets everything through: with the example config's groups, the real pages (news of
     2018-2019 from everywhere but Syria and Iraq) take the cheap path."""

@@ -67,7 +67,8 @@ class Reading:
     text: str
     from_page: bool
     digest: Digest
-    seconds: float = 0.0  # CPU time of the reading (parse, extraction, matching), for ``check --stats``
+    seconds: float = 0.0  # CPU time of the reading (parse, extraction, matching), for ``check --stats``: the
+    # thread's own, since the main process's reader thread shares its process with the loop and the writer
 
 
 @dataclass(slots=True)
@@ -164,14 +165,14 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
     from bot.extract.pages import extract_article
     from bot.match import search_keys
 
-    started = time.process_time()
+    started = time.thread_time()
     prefilter = _the_prefilter()
     page = extract_article(decode(content, charset), url, lambda whole: bool(prefilter.groups((title, text, whole))))
     title = title or page.title
     from_page = len(page.text) >= len(text)
     text = page.text if from_page else text
     found = digest(title, text) if page.accurate else Digest([], stories.fingerprint(text), search_keys(title, text))
-    return Reading(page, title, text, from_page, found, time.process_time() - started)
+    return Reading(page, title, text, from_page, found, time.thread_time() - started)
 
 
 class Workers:

@@ -287,12 +287,17 @@ def loose_word(word: str) -> str:
 def loose_stream(text_words: list[str], open_endings: bool = False) -> str:
     """The loose key stream of a text's words. ``open_endings``: without each word's final vowel (Russian
     declines names by their ending: Ракка, Ракке, Ракку are one)."""
+    return "#" + "#".join(loose_keys_of(text_words, open_endings)) + "#"
+
+
+def loose_keys_of(text_words: list[str], open_endings: bool = False) -> list[str]:
+    """Each word's loose key (``loose_stream`` unjoined)."""
     out = list(map(_LOOSE_WORDS.get, text_words))  # most words are known: one C-level lookup each (hot path)
     if None in out:
         out = [k if k is not None else loose_word(w) for k, w in zip(out, text_words, strict=True)]
     if open_endings:
         out = [k[:-1] if len(k) > 1 and k[-1] in FINAL_CLASSES else k for k in out]
-    return "#" + "#".join(out) + "#"
+    return out
 
 
 def loose(strict: str) -> str:
