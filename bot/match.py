@@ -161,6 +161,11 @@ class Matcher:
         hits, text_words, seen = self._scan(text)
         return self._matches(hits), index_stream(text, text_words, seen)
 
+    def read(self, article: Folded) -> tuple[list[Match], str]:
+        """``match_and_index`` of an article already folded and split (``fold_article``)."""
+        hits, _, _ = self._scan(article.text, article)
+        return self._matches(hits), index_stream(article.text, article.words, article.seen)
+
     def _matches(self, hits: list[Hit]) -> list[Match]:
         matches = []
         for explanation in self._explained(hits, only_hit=True):
@@ -202,13 +207,16 @@ class Matcher:
         """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
         return self._scan(text)[0]
 
-    def _scan(self, text: str) -> tuple[list[Hit], list[str], frozenset[str]]:
-        """The hits, the text's words (folded) and its ``features``."""
-        seen = features(text)
-        folded = fold(text, seen)
-        text_words = words(folded)
+    def _scan(self, text: str, article: Folded | None = None) -> tuple[list[Hit], list[str], frozenset[str]]:
+        """The hits, the text's words (folded) and its ``features``; ``article``: ``text`` folded and split."""
+        if article is None:
+            seen = features(text)
+            text_words = words(fold(text, seen))
+        else:
+            seen, text_words = article.seen, article.words
         candidates = self._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
-        candidates |= self._exact.candidates(folded)
+        if not self._exact.empty:
+            candidates |= self._exact.candidates_in("#" + "#".join(text_words) + "#")  # ``plain`` of the text
         loose_readings: dict[bool, set[int]] = {}  # open endings -> the terms the loose reading finds
         if not self._loose.empty and _read_loosely(text, seen):
             modes = [True] if "cyrillic" in seen else [False, True] if "latin" in seen and _kurmanji(text) else [False]
@@ -557,12 +565,42 @@ def article_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
+@dataclass(slots=True)
+class Folded:
+    """An article's title and text folded and split into words once, for matching, search and stories."""
+
+    text: str  # ``article_text``
+    seen: frozenset[str]  # its ``features``
+    words: list[str]
+    title_words: int  # how many of ``words`` are the title's
+
+    @property
+    def body_words(self) -> list[str]:
+        return self.words[self.title_words :]
+
+
+def fold_article(title: str, text: str) -> Folded:
+    """The title's words are the first lines' (fold keeps every line break, and ``words`` never joins two
+    lines): the body's words come without folding the body a second time."""
+    whole = article_text(title, text)
+    seen = features(whole)
+    folded = fold(whole, seen)
+    count = 0
+    if title:
+        lines = title.count("\n") + 1
+        count = len(words("\n".join(folded.split("\n", lines)[:lines])))
+    return Folded(whole, seen, words(folded), count)
+
+
 def search_keys(title: str, text: str) -> str:
     """The key stream ``Matcher.match_and_index`` gives an article, without matching it: for articles
     stored before the search index had keys (bot/store/search.py ``index_backlog``)."""
-    whole = article_text(title, text)
-    seen = features(whole)
-    return index_stream(whole, words(fold(whole, seen)), seen)
+    return article_keys(fold_article(title, text))
+
+
+def article_keys(article: Folded) -> str:
+    """``search_keys`` of an article already folded."""
+    return index_stream(article.text, article.words, article.seen)
 
 
 def index_stream(text: str, text_words: list[str], seen: frozenset[str]) -> str:

@@ -70,15 +70,28 @@ def shingles(text: str) -> set[str]:
     """The folded text's word 5-grams: a copy shares almost all of them, another report almost none."""
     # 12 characters: a long word and a space. ``words`` gives the runs of letters and digits that the regex
     # [^\W_]+ found here before, at half its cost
-    found = words(fold(text[: MAX_WORDS * 12]))[:MAX_WORDS]
+    return shingles_of(words(fold(text[: MAX_WORDS * 12])))
+
+
+def shingles_of(text_words: list[str]) -> set[str]:
+    """``shingles`` of the folded text's words."""
+    found = text_words[:MAX_WORDS]
     return set(map(" ".join, zip(*(found[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def fingerprint(text: str) -> Fingerprint | None:
     """The text's fingerprint, or None when it is too short to tell a story by."""
+    return _fingerprint(shingles(text))
+
+
+def fingerprint_of(text_words: list[str]) -> Fingerprint | None:
+    """``fingerprint`` of the folded text's words (an article's ``body_words``, already split for matching)."""
+    return _fingerprint(shingles_of(text_words))
+
+
+def _fingerprint(grams: set[str]) -> Fingerprint | None:
     import rensa
 
-    grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
     minhash = rensa.RMinHash(num_perm=NUM_PERM, seed=SEED)

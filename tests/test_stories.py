@@ -124,3 +124,21 @@ def test_separate_reports_are_not_near_misses(a, b):
     assert len(grams_a & grams_b) / len(grams_a | grams_b) < 0.3
     jaccard, containment = stories.similarity(stories.fingerprint(text_a), stories.fingerprint(text_b))
     assert jaccard < stories.JOIN_JACCARD and containment < stories.JOIN_CONTAINMENT
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["", "Clashes near Deir ez-Zor", "اشتباكات قرب دير الزور", "Two lines\nof a title", "Ankara'nın", "Ціна «Газу»"],
+)
+def test_an_articles_fingerprint_is_its_texts_whatever_its_title(title):
+    """The matcher, search and stories share one fold of an article (title and text): the fingerprint takes the
+    body's words from it, and they are the text's words folded alone, whatever the title (none, several lines,
+    another script, an apostrophe at its end). So a copy under another headline keeps its fingerprint."""
+    from bot.match import fold_article
+    from bot.text.normalise import fold, words
+
+    for key in sorted(ARTICLES):
+        text = extracted(key)
+        article = fold_article(title, text)
+        assert article.body_words == words(fold(text, article.seen)), (key, title)
+        assert stories.fingerprint_of(article.body_words) == stories.fingerprint(text), (key, title)

@@ -99,9 +99,20 @@ def _start_worker(keywords: list[Group]) -> None:
 
 def digest(title: str, text: str) -> Digest:
     from bot import stories
+    from bot.match import fold_article
 
-    matches, keys = match_and_index(title, text)
-    return Digest(matches, stories.fingerprint(text), keys)
+    article = fold_article(title, text)  # folded once for the matcher, the search keys and the fingerprint
+    matches, keys = _the_matcher().read(article)
+    return Digest(matches, stories.fingerprint_of(article.body_words), keys)
+
+
+def unmatched(title: str, text: str) -> Digest:
+    """``digest`` of an article no keyword group can match (bot/prefilter.py): not matched."""
+    from bot import stories
+    from bot.match import article_keys, fold_article
+
+    article = fold_article(title, text)
+    return Digest([], stories.fingerprint_of(article.body_words), article_keys(article))
 
 
 def find_matches(title: str, text: str) -> list[Match]:
@@ -160,10 +171,8 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
 
     The main text is read accurately only where a keyword group may match the page's whole text with the
     feed's title and text (bot/prefilter.py); elsewhere no group can match the article, which is not matched."""
-    from bot import stories
     from bot.extract.encoding import decode
     from bot.extract.pages import extract_article
-    from bot.match import search_keys
 
     started = time.thread_time()
     prefilter = _the_prefilter()
@@ -171,7 +180,7 @@ def read_article(content: bytes, charset: str | None, url: str, title: str, text
     title = title or page.title
     from_page = len(page.text) >= len(text)
     text = page.text if from_page else text
-    found = digest(title, text) if page.accurate else Digest([], stories.fingerprint(text), search_keys(title, text))
+    found = digest(title, text) if page.accurate else unmatched(title, text)
     return Reading(page, title, text, from_page, found, time.thread_time() - started)
 
 
