@@ -47,11 +47,15 @@ DELETE = (
 )
 _NEEDS_NFKD = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff\ufb50-\ufdff\ufe70-\ufeff\uff00-\uffef]")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")  # Hezbollah's -> Hezbollah, before apostrophes are dropped
+# Hezbollah's -> Hezbollah, before apostrophes are dropped. The apostrophe first and the letter before it
+# looked behind for: a regex that starts with a lookbehind is tried at every character (0.71 -> 0.16 ms a page)
+_POSSESSIVE = re.compile(r"['’](?<=\w['’])s\b")
 _ARABIC_PAIRS = list(ARABIC_FOLDS.items())
 
 
-_FINAL_HAMZA = re.compile(r"(?<=ا)ء(?![\u0621-\u064a])")  # النجباء ~ النجبا: the final hamza is often dropped
+# النجباء ~ النجبا: the final hamza is often dropped. Matched with its alef (put back) rather than after a
+# lookbehind, so that the regex engine looks for the two letters' literal (0.35 -> 0.07 ms a page)
+_FINAL_HAMZA = re.compile(r"اء(?![\u0621-\u064a])")
 
 
 def fold(text: str, seen: frozenset[str] | None = None) -> str:
@@ -70,7 +74,7 @@ def fold(text: str, seen: frozenset[str] | None = None) -> str:
         if old in text:
             text = text.replace(old, new)
     if "ء" in text:
-        text = _FINAL_HAMZA.sub("", text)
+        text = _FINAL_HAMZA.sub("ا", text)
     return text
 
 
