@@ -25,6 +25,8 @@ Why it is sound, that is, why a page whose accurate reading would alert always p
   text with Cyrillic or a Latin letter English does not use, which a reading has only if its page has.
   The skeletons are looked up by every Hebrew or Arabic-script token's heads (their first consonants)
   whenever the page has Hebrew, Sorani or Persian letters.
+- Before an automaton walks a stream, ``_Gate`` asks whether each word of one of its patterns is some word
+  of the page; a pattern it turns away cannot occur in the stream, so the answer is the automaton's.
 
 tests/test_prefilter.py checks it on every spelling case in nine markup shapes (names split by tags,
 written with entities and NBSP, only in the title or the JSON-LD, in a caption, a table, a list), on the
