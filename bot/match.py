@@ -153,18 +153,16 @@ class Matcher:
 
     def match(self, text: str) -> list[Match]:
         """Every match of every group that fires on ``text``, in text order."""
-        return self._matches(self._scan(text)[0])
+        return self._matches(self._scan(fold_article("", text)))
 
     def match_and_index(self, text: str) -> tuple[list[Match], str]:
         """``match``, and the text's loose key stream, which the search index keeps (bot/store/search.py): the
         words are keyed once for both."""
-        hits, text_words, seen = self._scan(text)
-        return self._matches(hits), index_stream(text, text_words, seen)
+        return self.read(fold_article("", text))
 
     def read(self, article: Folded) -> tuple[list[Match], str]:
         """``match_and_index`` of an article already folded and split (``fold_article``)."""
-        hits, _, _ = self._scan(article.text, article)
-        return self._matches(hits), index_stream(article.text, article.words, article.seen)
+        return self._matches(self._scan(article)), article_keys(article)
 
     def _matches(self, hits: list[Hit]) -> list[Match]:
         matches = []
@@ -205,15 +203,11 @@ class Matcher:
 
     def find(self, text: str) -> list[Hit]:
         """Every term occurrence in ``text`` (terms, require and exclude alike), confirmed on tokens."""
-        return self._scan(text)[0]
+        return self._scan(fold_article("", text))
 
-    def _scan(self, text: str, article: Folded | None = None) -> tuple[list[Hit], list[str], frozenset[str]]:
-        """The hits, the text's words (folded) and its ``features``; ``article``: ``text`` folded and split."""
-        if article is None:
-            seen = features(text)
-            text_words = words(fold(text, seen))
-        else:
-            seen, text_words = article.seen, article.words
+    def _scan(self, article: Folded) -> list[Hit]:
+        """The hits in an article folded and split (``fold_article``)."""
+        text, seen, text_words = article.text, article.seen, article.words
         candidates = self._variant.candidates_in("#" + "#".join(keys_of(text_words)) + "#")
         if not self._exact.empty:
             candidates |= self._exact.candidates_in("#" + "#".join(text_words) + "#")  # ``plain`` of the text
@@ -225,7 +219,7 @@ class Matcher:
         loosely = set().union(*loose_readings.values())
         skeletal = self._skeletal if self._skeletal and seen & {"hebrew", "sorani", "persian"} else None
         if not candidates and not loosely and not skeletal:
-            return [], text_words, seen
+            return []
         tokens = _tokens(text)
         terms = [self.terms[i] for i in sorted(candidates)]
         hits: list[Hit] = []
@@ -239,7 +233,7 @@ class Matcher:
             taken = {(id(h.term), h.start) for h in hits}
             hits += [h for h in _confirm_skeletons(text, tokens, skeletal, "sorani" in seen, "persian" in seen)
                      if (id(h.term), h.start) not in taken]  # fmt: skip
-        return sorted(hits, key=lambda h: h.start), text_words, seen
+        return sorted(hits, key=lambda h: h.start)
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
