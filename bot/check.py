@@ -33,6 +33,8 @@ class CycleStats:
     pool_busy_seconds: float = 0.0  # time with a task in the worker pool
     pool_full_share: float = 0.0  # of it, the share with a task for every worker (under 1: the pool went hungry)
     pages_waiting_max: int = 0  # the most pages waiting to be read at once (``workers: auto`` starts the pool at 100)
+    writer_backlog_max: int = 0  # the most articles read and waiting for the SQLite writer (bot/poll/writer.py)
+    writer_waits: int = 0  # times an article's reading waited for the writer's backlog to go down
     pages_cheap: int = 0  # article pages no alert could come from, read by our rules alone (bot/prefilter.py)
     pages_accurate: int = 0  # ... and those read by the three readers
     ms_per_cheap_page: float = 0.0  # CPU per page, all of its reading (parse, prefilter, extraction, matching)
@@ -68,6 +70,7 @@ async def cycle(
         stats.pool_busy_seconds = pool.active_seconds
         stats.pages_waiting_max = pool.most_planned
         stats.pool_full_share = pool.full_seconds / pool.active_seconds if pool.active_seconds else 0.0
+        stats.writer_backlog_max, stats.writer_waits = pipeline.writer.most_backlog, pipeline.writer.waits
         tiers = pipeline.tiers
         stats.pages_cheap, stats.pages_accurate = tiers.cheap, tiers.accurate
         stats.ms_per_cheap_page = 1000 * tiers.cheap_seconds / tiers.cheap if tiers.cheap else 0.0

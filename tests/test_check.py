@@ -251,11 +251,73 @@ def test_stats_count_what_the_server_saw(site, write_config, cli):
     assert 0 <= stats["loop_stall_p99_ms"] <= stats["loop_stall_max_ms"]
 
 
+def test_a_writer_behind_the_readers_holds_reading_up_and_loses_nothing(site, write_config, cli, monkeypatch):
+    """With room for one article in the writer's backlog, reading waits for it all through the cycle: the same
+    alerts, each once, and the stats say how far behind the writer was."""
+    monkeypatch.setattr("bot.poll.writer.BACKLOG", 1)
+    config = write_config([source(site, name) for name in SOURCES], workers=2)
+    code, out, err = cli("check", "--config", config, "--json", "--stats")
+    assert code == 0, err
+    every_path = [p for _, (p, _) in SOURCES.items()]
+    assert by_path(alerts_of(out), site) == expected_alerts(articles_in(*every_path))
+    line = next(line for line in err.splitlines() if line.startswith("wirewatch: cycle stats: "))
+    stats = json.loads(line.removeprefix("wirewatch: cycle stats: "))
+    assert stats["writer_backlog_max"] >= 1
+
+
+def test_room_in_the_writers_backlog_waits_until_it_has_written(tmp_path, site, write_config):
+    """``room`` returns at once under ``BACKLOG`` articles, and at the limit only once the writer thread has
+    stored enough of them; they are all stored."""
+    import asyncio
+    import threading
+
+    from bot.config import load
+    from bot.models import Article, PollResult
+    from bot.poll.reading import Digest
+    from bot.poll.writer import BACKLOG, Found, Writer
+    from bot.store import Store
+
+    config = load(write_config([source(site, "Euphrates feed")], workers=0))
+    store = Store.open(tmp_path / "backlog.db")
+    writer, held = Writer(config, store), threading.Event()
+    found = [
+        Found(Article(source="Euphrates feed", url=f"https://x.example/{i}", canonical_url=f"https://x.example/{i}",
+                      title=f"Story {i}", text=f"Text number {i} about the river."), Digest([], None), "page", False)
+        for i in range(BACKLOG)
+    ]  # fmt: skip
+
+    async def scenario() -> None:
+        await writer.room()  # nothing written yet: no wait
+        blocked = asyncio.ensure_future(writer.call(held.wait))  # the writer thread busy elsewhere
+        first = asyncio.ensure_future(writer.write_found(found[:-1], config.sources[0], PollResult("s", "u")))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(writer.room(), 1)  # one under the limit: still room
+        last = asyncio.ensure_future(writer.write_found(found[-1:], config.sources[0], PollResult("s", "u")))
+        await asyncio.sleep(0.05)
+        assert writer.backlog == BACKLOG
+        room = asyncio.ensure_future(writer.room())
+        await asyncio.sleep(0.3)
+        assert not room.done()  # full, and the writer thread has not written anything
+        held.set()
+        await asyncio.wait_for(room, 10)
+        await asyncio.gather(blocked, first, last)
+
+    try:
+        asyncio.run(scenario())
+        assert writer.backlog == 0 and writer.most_backlog == BACKLOG and writer.waits == 1
+        assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == BACKLOG
+    finally:
+        held.set()  # a failed assertion must not leave the writer thread waiting
+        writer.close()
+        store.close()
+
+
 def test_collector_is_tuned_during_a_cycle_and_restored_after(site, write_config):
     """Young collections are spaced out and the config frozen out of full collections only while a cycle runs:
     the process (a test runner, the service between cycles) gets Python's collector back as it was."""
     import asyncio
     import gc
+    import sys
 
     from bot.check import cycle
     from bot.config import load
@@ -264,14 +326,17 @@ def test_collector_is_tuned_during_a_cycle_and_restored_after(site, write_config
     config = load(write_config([source(site, "Euphrates feed")], workers=0))
     store = Store.open(config.database_path)
     before, during = gc.get_threshold(), []
+    interval = sys.getswitchinterval()
     try:
         results = asyncio.run(
-            cycle(config, store, lambda _: during.append((gc.get_threshold(), gc.get_freeze_count())))
-        )
+            cycle(config, store, lambda _: during.append((gc.get_threshold(), gc.get_freeze_count(),
+                                                          sys.getswitchinterval())))
+        )  # fmt: skip
     finally:
         store.close()
     assert results and not results[0].error
-    ((threshold, frozen),) = during
+    ((threshold, frozen, switching),) = during
     assert threshold[0] > before[0] and threshold[1:] == before[1:]
     assert frozen > 0  # the config and everything loaded before the cycle
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert switching < interval  # the GIL handed over sooner while the reader thread may hold it
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0 and sys.getswitchinterval() == interval

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 _PERMANENT = (404, 410, 451)
 _RAMP_SECONDS = 0.001
 _GC_YOUNG = 10_000  # allocations between young collections (Python's default: 700); see ``_collector``
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL before handing it over; see ``_switching``
 
 
 class Pipeline:
@@ -183,7 +185,7 @@ class Pipeline:
         try:
             while pending:
                 if read and not pending[0].done():  # a gap: first store what was read before it
-                    await self.writer.call(self.writer.save_found, read, source, result)
+                    await self.writer.write_found(read, source, result)
                     read = []
                 outcome = await pending.popleft()
                 if isinstance(outcome, str):
@@ -192,7 +194,7 @@ class Pipeline:
                 elif outcome is not None:
                     read.append(outcome)
             if read:
-                await self.writer.call(self.writer.save_found, read, source, result)
+                await self.writer.write_found(read, source, result)
         except BaseException:
             for task in pending:
                 task.cancel()
@@ -208,6 +210,7 @@ class Pipeline:
         canonical, aliases, url = key, [], clean_url(entry.url)
         origin = ("telegram" if source.type == "telegram" else "feed") if entry.content else "summary"
         found: Digest | None = None
+        await self.writer.room()
         if self._wants_page(source, entry):
             result.requests += 1
             try:
@@ -279,6 +282,7 @@ async def running(config: Config, store: Store, worker_idle: float | None = None
     ``worker_idle``: the pool's processes exit after this many idle seconds (``run``)."""
     with (
         _collector(),
+        _switching(),
         Workers(config.keywords, config.worker_count(), worker_idle, config.workers == "auto") as workers,
     ):
         async with Fetcher(FetchSettings.from_config(config)) as fetcher:
@@ -309,6 +313,22 @@ def _collector() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
+
+
+@contextmanager
+def _switching() -> Iterator[None]:
+    """The GIL handed over every millisecond instead of every 5, for a cycle.
+
+    The main process's reader thread parses and matches in Python and keeps the GIL until asked for it; the event
+    loop and the SQLite writer give it up at every socket write, pipe write or SQLite call, and each time waited
+    up to the switch interval to get it back. With the default 5 ms the writer fell behind the readers all
+    through a first cycle (its backlog, bot/poll/writer.py, filled) and the loop's slowest steps doubled."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
 
 
 _ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
