@@ -359,7 +359,8 @@ def row(n: int, tool: str, cycle: str, run: dict, stats: dict, alerts: int, erro
 def stalls(figures: dict) -> dict:
     """The worst event-loop stall of a wirewatch cycle, and how much of it was the loop's own work."""
     if "loop_stall_max_ms" not in figures:
-        return {"loop_stall": "-", "pool_fed": "-", "pages_waiting": "-", "tiers": "-", "accurate_share": "-"}
+        return {"loop_stall": "-", "pool_fed": "-", "pages_waiting": "-", "backlog": "-", "tiers": "-",
+                "accurate_share": "-"}  # fmt: skip
     stall, busy = figures["loop_stall_max_ms"], figures["loop_busy_max_ms"]
     fed = f"{figures['pool_full_share']:.0%}" if figures.get("pool_busy_seconds") else "-"
     cheap, accurate = figures.get("pages_cheap", 0), figures.get("pages_accurate", 0)
@@ -367,8 +368,8 @@ def stalls(figures: dict) -> dict:
              f"{accurate} x {figures.get('ms_per_accurate_page', 0):.1f} ms")  # fmt: skip
     share = f"{accurate / (cheap + accurate):.1%}" if cheap + accurate else "-"
     return {"loop_stall_ms": stall, "loop_busy_ms": busy, "loop_stall": f"{stall:.0f} ({busy:.0f})", "pool_fed": fed,
-            "pages_waiting": figures.get("pages_waiting_max", "-"), "tiers": tiers, "accurate_share": share,
-            "figures": figures}  # fmt: skip
+            "pages_waiting": figures.get("pages_waiting_max", "-"), "backlog": figures.get("writer_backlog_max", "-"),
+            "tiers": tiers, "accurate_share": share, "figures": figures}  # fmt: skip
 
 
 def bench(n: int, args, pythons: dict[str, Path]) -> dict:
@@ -423,6 +424,7 @@ COLUMNS = {  # heading: how a row shows it
     "MB served": "{mb:.1f}", "304": "{share_304:.0%}", "conditional": "{share_conditional:.0%}",
     "connections": "{connections}", "new alerts": "{alerts}", "loop stall max ms (own work)": "{loop_stall}",
     "worker pool fed (a task for every worker)": "{pool_fed}", "pages waiting at most": "{pages_waiting}",
+    "articles waiting for the writer at most": "{backlog}",
     "pages read cheaply / accurately (CPU per page)": "{tiers}", "accurate share": "{accurate_share}",
     "errors": "{errors}",
 }  # fmt: skip
