@@ -2,7 +2,9 @@
 NGO pages, shops), as the accurate reading gives it: pages that do not say they are articles are read for recall.
 
 The metric is the benchmark's (tests/test_realpages.py). Measured when the rule was chosen: F1 0.896, precision
-0.921, recall 0.872 (the article rule on every page: 0.875 / 0.917 / 0.836; trafilatura alone 0.888).
+0.921, recall 0.872 (the article rule on every page: 0.875 / 0.917 / 0.836; trafilatura alone 0.888); since an
+article's reading that looks like one section of the page gives way to trafilatura's defaults (bot/extract/body.py
+``SECTION``): 0.909 / 0.920 / 0.899.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pytest
 from tests.test_beyondnews_data import SLICE, TRUTH
 from tests.test_realpages import precision_recall_per_page
 
-MEASURED = {"f1": 0.896, "recall": 0.872}
+MEASURED = {"f1": 0.909, "recall": 0.899}
 MARGIN = 0.015
 
 
@@ -31,3 +33,18 @@ def test_f1_and_recall_beyond_news_hold(scores: dict[str, tuple[float, float]]) 
 def test_a_page_of_reviews_is_read_whole(scores: dict[str, tuple[float, float]]) -> None:
     """yogawitholivia.co.uk/reviews: favor_precision kept only a contact form's placeholder (recall 0.00)."""
     assert scores["wcxb-0084"][1] >= 0.9
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "wcxb-4184",  # consumerreports.org's car maintenance checklist: its introduction only (recall 0.15)
+        "wcxb-4705",  # chicagobotanic.org's guide to plants for dark rooms: its first section (recall 0.17)
+        "wcxb-0507",  # a Discourse thread: its first post (recall 0.11)
+    ],
+)
+def test_an_article_page_is_read_past_its_first_section(scores: dict[str, tuple[float, float]], key: str) -> None:
+    """These pages carry a date, so they are read as articles (favor_precision), which stopped after the first
+    part, and our rules, reading the same first block, agreed."""
+    precision, recall = scores[key]
+    assert recall >= 0.85 and precision >= 0.9, (precision, recall)
