@@ -23,7 +23,7 @@ import yaml
 from bot.config import Keyword
 from bot.extract.encoding import decode
 from bot.extract.html import parse
-from bot.extract.pages import extract_article, page_text
+from bot.extract.pages import extract_article, metas, page_text
 from bot.match import Matcher, article_text
 from bot.models import Group
 from bot.poll import reading
@@ -162,6 +162,13 @@ def _fixture_pages() -> list[tuple[str, str]]:
     return pages
 
 
+def _whole(markup: str) -> str:
+    """The page's whole text as ``extract_article`` gives it to the prefilter: with its meta tags' values (the
+    title may be og:title's)."""
+    root = parse(markup)
+    return page_text(root, metas(root))
+
+
 _NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?|[\u0621-\u064a]{4,}")
 
 
@@ -176,13 +183,13 @@ def test_groups_named_in_a_pages_own_text_are_never_turned_away(pages) -> None:
     for markup, url in pages():
         page = extract_article(markup, url)
         names = sorted(set(_NAME.findall(article_text(page.title, page.text))))
-        chrome = sorted(set(_NAME.findall(page_text(parse(markup), {}))) - set(names))
+        chrome = sorted(set(_NAME.findall(_whole(markup))) - set(names))
         if not names:
             continue
         picked = rng.sample(names, min(2, len(names))) + rng.sample(chrome, min(1, len(chrome)))
         groups = _groups(*[[name] for name in picked])
         expected = {m.keyword for m in Matcher(groups).match(article_text(page.title, page.text))}
-        passed = set(Prefilter(Matcher(groups)).groups([page_text(parse(markup), {})]))
+        passed = set(Prefilter(Matcher(groups)).groups([_whole(markup)]))
         checked += bool(expected)
         if not expected <= passed:
             wrong.append(f"{url}: {[picked[int(g[1:])] for g in expected - passed]}")
@@ -199,7 +206,7 @@ def test_the_word_gate_passes_every_text_in_which_an_automaton_finds_a_pattern()
     from bot.text.normalise import fold, keys_of, loose_keys_of, loose_stream, words
     from bot.text.scripts import features
 
-    real = [page_text(parse(markup), {}) for markup, _ in _real_pages()]
+    real = [_whole(markup) for markup, _ in _real_pages()]
     keywords = yaml.safe_load((Path(__file__).parents[1] / "config" / "wirewatch.yaml").read_text(encoding="utf-8"))
     example = [Keyword(**k) for k in keywords["keywords"]]
     checks = [(_groups(terms_of(case)), [case["text"], real[i % len(real)] + "\n" + case["text"]])
@@ -231,7 +238,7 @@ def test_most_pages_without_a_watched_name_are_read_cheaply() -> None:
     keywords = yaml.safe_load((Path(__file__).parents[1] / "config" / "wirewatch.yaml").read_text(encoding="utf-8"))
     groups = [Keyword(**k) for k in keywords["keywords"]]
     prefilter = Prefilter(Matcher(groups))
-    passed = [url for markup, url in _real_pages() if prefilter.groups([page_text(parse(markup), {})])]
+    passed = [url for markup, url in _real_pages() if prefilter.groups([_whole(markup)])]
     assert len(passed) <= len(REAL) // 5, passed
 
 
