@@ -37,13 +37,10 @@ def main_text(root: Element, markup: str, url: str, article: bool = True) -> str
     report, a shop's page) are read for recall (``fullest``)."""
     if not article:
         return fullest(root, markup, url)
-    paragraphs = _paragraphs(root)
     engine = _trafilatura(root, url)  # works on its own copy of the tree
     rules = own_rules(root)
     chosen = engine if similarity(engine, rules) >= AGREE else medoid([engine, rules, _readability(markup)])
-    if len(chosen) < SHORT and len(chosen) * SECTION[0] < paragraphs:  # perhaps one section of the text
-        return _whole(chosen, markup, url)
-    return chosen
+    return _whole(chosen, markup, url) if len(chosen) < SHORT else chosen
 
 
 # An article's reading is taken for one section of a longer text when trafilatura's defaults read over twice as
@@ -63,16 +60,20 @@ def _whole(chosen: str, markup: str, url: str) -> str:
     half the text of the page's paragraphs, lists and tables: 59 of the 181 real news pages, none of the
     simulated web's (bench/README.md)."""
     longer, held = SECTION
-    fuller = _trafilatura(parse(markup), url, precise=False)  # our rules stripped the first tree of its chrome
-    shingled = _shingles(chosen)
-    if len(fuller) > len(chosen) * longer and shingled and len(shingled & _shingles(fuller)) >= held * len(shingled):
-        return fuller
-    return chosen
+    root = parse(markup)  # our rules stripped the first tree of its chrome
+    if len(chosen) * longer >= sum(text_length(p) for p in root.iter("p", "li", "pre", "blockquote", "td", "dd")):
+        return chosen
+    fuller = _trafilatura(root, url, precise=False)
+    return fuller if _holds(fuller, chosen, _shingles(chosen), longer, held) else chosen
 
 
-def _paragraphs(root: Element) -> int:
-    """Characters in the page's paragraphs, list items, cells and quotes (before our rules strip its chrome)."""
-    return sum(text_length(p) for p in root.iter("p", "li", "pre", "blockquote", "td", "dd"))
+def _holds(other: str, chosen: str, shingled: set, longer: float, held: float, alike: float = 0.0) -> bool:
+    """Whether ``other`` is over ``longer`` times as long as ``chosen``, holds ``held`` of its 4-grams
+    (``shingled``) and is at least ``alike`` like it (F1 of the two sets): a fuller reading of the same text."""
+    if len(other) <= len(chosen) * longer or not shingled:
+        return False
+    grams = _shingles(other)
+    return len(shingled & grams) >= held * len(shingled) and _f1(shingled, grams) >= alike
 
 
 def fullest(root: Element, markup: str, url: str) -> str:
@@ -92,11 +93,8 @@ def fullest(root: Element, markup: str, url: str) -> str:
         readings = [engine, rules, _readability(markup)]
         chosen = medoid(readings)
     shingled = _shingles(chosen)
-    longer, held, alike = FULLER
     for other in sorted(readings, key=len, reverse=True):
-        grams = _shingles(other)
-        if (len(other) > len(chosen) * longer and shingled and len(shingled & grams) >= held * len(shingled)
-                and _f1(shingled, grams) >= alike):  # fmt: skip
+        if _holds(other, chosen, shingled, *FULLER):
             return other
     return chosen
 
