@@ -27,6 +27,12 @@ def path_of(url: str) -> str:
     return urlsplit(url).path
 
 
+def cycle_stats(err: str) -> dict:
+    """The figures ``check --stats`` printed on stderr."""
+    line = next(line for line in err.splitlines() if line.startswith("wirewatch: cycle stats: "))
+    return json.loads(line.removeprefix("wirewatch: cycle stats: "))
+
+
 def check(cli, config: Path) -> tuple[list[dict], str]:
     code, out, err = cli("check", "--config", config, "--json")
     assert code == 0, err
@@ -243,8 +249,7 @@ def test_stats_count_what_the_server_saw(site, write_config, cli):
     site.reset_counts()
     code, out, err = cli("check", "--config", config, "--json", "--stats")
     assert code == 0 and out == ""
-    line = next(line for line in err.splitlines() if line.startswith("wirewatch: cycle stats: "))
-    stats = json.loads(line.removeprefix("wirewatch: cycle stats: "))
+    stats = cycle_stats(err)
     assert stats["sources"] == len(SOURCES)
     assert stats["requests"] == len(site.statuses) == len(SOURCES)
     assert stats["not_modified"] == len(SOURCES) and stats["failed"] == 0 and stats["bytes"] == 0
@@ -260,8 +265,7 @@ def test_a_writer_behind_the_readers_holds_reading_up_and_loses_nothing(site, wr
     assert code == 0, err
     every_path = [p for _, (p, _) in SOURCES.items()]
     assert by_path(alerts_of(out), site) == expected_alerts(articles_in(*every_path))
-    line = next(line for line in err.splitlines() if line.startswith("wirewatch: cycle stats: "))
-    stats = json.loads(line.removeprefix("wirewatch: cycle stats: "))
+    stats = cycle_stats(err)
     assert stats["writer_backlog_max"] >= 1
 
 
