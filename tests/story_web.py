@@ -76,3 +76,24 @@ def render(root: Path, published: set[str]) -> None:
 
 def key_of(url: str) -> str:
     return {path_of(k): k for k in ARTICLES}["/" + url.split("/", 3)[3]]
+
+
+def explain(db_path: Path) -> str:
+    """Each stored article (key, story, origin, characters) and each copy's likeness to its original, from
+    their stored fingerprints: what a failing story test needs to say which side was read differently."""
+    import sqlite3
+
+    from bot import stories
+
+    db = sqlite3.connect(db_path)
+    rows = db.execute(
+        "SELECT a.url, a.story_id, a.origin, length(a.text), f.digest, f.shingles "
+        "FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
+    ).fetchall()
+    prints = {key_of(r[0]): stories.Fingerprint.from_blob(r[4], r[5]) if r[4] else None for r in rows}
+    lines = [f"{key_of(r[0])}: story {r[1]}, {r[2]}, {r[3]} chars, {r[5]} shingles" for r in rows]
+    for key in sorted(COPIES & prints.keys()):
+        original = ARTICLES[key]["copy_of"]
+        if prints[key] and prints.get(original):
+            lines.append(f"{key} ~ {original}: {stories.similarity(prints[key], prints[original])}")
+    return "\n".join(lines)

@@ -234,7 +234,7 @@ def test_a_wrong_password_keeps_the_alerts_with_one_line(synapse, matrix_config,
 
 
 def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, synapse, cli, monkeypatch):
-    from tests.story_web import ARTICLES, ORIGINALS, OUTLETS
+    from tests.story_web import ARTICLES, ORIGINALS, OUTLETS, explain
 
     publish, sources = outlets
     room = new_room(synapse)
@@ -249,7 +249,7 @@ def test_a_republication_is_a_reply_in_the_alerts_thread(outlets, write_config, 
     assert "timed out" not in err, err  # every original stored: the copies below must find them
     publish(ARTICLES)
     later, err = check(cli, config)
-    assert later == [], err
+    assert later == [], f"{err}\n{explain(config.parent / 'wirewatch.db')}"  # once seen in CI: which side differed
     events = notices(synapse, room)
     alerts = {e["event_id"] for e in events if carried(e)}
     replies = [e for e in events if (e["content"].get("m.relates_to") or {}).get("rel_type") == "m.thread"]
