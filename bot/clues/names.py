@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from bot.clues.gazetteer import gazetteer
-from bot.text.normalise import is_arabic, token_fold, without_article, words
+from bot.text.normalise import is_arabic, single, token_fold, without_article, words
 
 _EN_DIGRAPHS = (("kh", "h"), ("gh", "g"), ("sh", "S"), ("ch", "S"), ("th", "t"), ("dh", "d"), ("ph", "f"))
 _EN = str.maketrans({"p": "b", "v": "f", "c": "k", "q": "k", "x": "k", "e": None, "i": None, "o": None,
@@ -24,7 +24,6 @@ _AR = str.maketrans({"ا": None, "ء": None, "ى": None, "ع": None, "ب": "b", 
                      "خ": "h", "د": "d", "ذ": "d", "ر": "r", "ز": "z", "س": "s", "ش": "S", "ص": "s", "ض": "d",
                      "ط": "t", "ظ": "z", "غ": "g", "ف": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n",
                      "ه": "h", "و": None, "ي": None})  # fmt: skip
-_DOUBLE = re.compile(r"(.)\1+")
 _SENTENCE = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“”«»(]\s*)([A-Z][\w'’-]*)")
 MIN_CONSONANTS = 3
 
@@ -37,7 +36,7 @@ def latin_skeleton(word: str) -> str:
         text = text.replace(old, new)
     if text.endswith("h") and len(text) > 2 and text[-2] in "aeiou":
         text = text[:-1]  # Hasakah, Raqqah: a final h after a vowel is the taa marbuta
-    return _DOUBLE.sub(r"\1", first + text[len(first) :].translate(_EN))
+    return single(first + text[len(first) :].translate(_EN))
 
 
 @lru_cache(maxsize=100_000)
@@ -46,7 +45,7 @@ def arabic_skeleton(word: str) -> str:
     if core.endswith("ه") or core.endswith("ة"):
         core = core[:-1]
     first = {"و": "w", "ي": "y"}.get(core[:1], "")
-    return _DOUBLE.sub(r"\1", first + core[len(first) :].translate(_AR))
+    return single(first + core[len(first) :].translate(_AR))
 
 
 def names_in(text: str) -> frozenset[str]:

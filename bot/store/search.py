@@ -31,7 +31,7 @@ from bot.errors import QueryError
 from bot.match import Matcher, search_keys, snippet
 from bot.models import Group, Match
 from bot.store.queries import story, with_articles
-from bot.text.normalise import fold, is_arabic, key, loose_word, skeleton, words
+from bot.text.normalise import fold, is_arabic, key, loose_word, single, skeleton, words
 from bot.text.variants import ARTICLE_WORDS
 
 if TYPE_CHECKING:
@@ -164,11 +164,10 @@ def _consonants(text: str) -> str:
         elif word not in ARTICLE_WORDS:
             word = word[2:] if word[:2] in ("al", "el") and len(word) > 4 and word[2] not in "aeiou" else word
             parts.append(_VOWELS_AND_GLIDES.sub("", loose_word(word)))
-    return _DOUBLED.sub(r"\1", "".join(parts))
+    return single("".join(parts))
 
 
 _VOWELS_AND_GLIDES = re.compile("[VAIOWj]")
-_DOUBLED = re.compile(r"(.)\1+")
 
 
 def search(store: Store, query: str, limit: int = 20, articles: bool = False, marks: tuple[str, str] = ("[", "]"),

@@ -323,6 +323,12 @@ _SKELETON = str.maketrans({"ا": None, "و": None, "ي": None, "ء": None, "ص":
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+def single(text: str) -> str:
+    """``text`` with each run of one character written once: the skeletons compare consonants, not their
+    length (Hebrew and Sorani double what Arabic writes once, transliterations double at will)."""
+    return _DOUBLED.sub(r"\1", text)
+
+
 def skeleton(folded_word: str) -> str:
     """A folded Arabic-script word's consonants (its article off), emphatic and plain letters as one (Hebrew
     and Persian spell ق ك ط ت ص س alike); the particle Abu (ابو, بو, البو) is itself."""
@@ -331,7 +337,7 @@ def skeleton(folded_word: str) -> str:
     core = without_article(folded_word)
     if len(core) > 2 and core.endswith("ت"):
         core = core[:-1] + "ه"  # هیئت, הייאת: ت for ة
-    return _DOUBLED.sub(r"\1", core.translate(_SKELETON))
+    return single(core.translate(_SKELETON))
 
 
 def join_loose(left: str, right: str) -> str:
