@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import re
 
+from lxml import etree
+
 from bot.extract.html import Element, block_text, parse, strip_chrome, stripped_length, text_length
 
 # Two readings this similar tell the same text: the third extractor is not asked (79% of the real pages).
@@ -34,13 +36,38 @@ def main_text(root: Element, markup: str, url: str, article: bool = True) -> str
     """The article's own text, one line per paragraph. ``root`` (parsed from ``markup``) is consumed.
 
     ``article``: the page says it is an article (og:type, JSON-LD). Other pages (a forum thread, a notice, a
-    report, a shop's page) are read for recall (``fullest``)."""
-    if not article:
-        return fullest(root, markup, url)
+    report, a shop's page) are read for recall (``fullest``). Either reading gives way to a thread's posts
+    (``thread_posts``) that hold it."""
+    posts = thread_posts(root)  # before our rules strip the tree of what they take for chrome
+    chosen = _article(root, markup, url) if article else fullest(root, markup, url)
+    return posts if posts and _holds(posts, chosen, _shingles(chosen), *THREAD) else chosen
+
+
+def _article(root: Element, markup: str, url: str) -> str:
     engine = _trafilatura(root, url)  # works on its own copy of the tree
     rules = own_rules(root)
     chosen = engine if similarity(engine, rules) >= AGREE else medoid([engine, rules, _readability(markup)])
     return _whole(chosen, markup, url) if len(chosen) < SHORT else chosen
+
+
+# A forum thread or a Q&A page marks each post's text with schema.org microdata (itemprop="text": Discourse,
+# Stack Exchange, XenForo). Where a page marks two or more, their texts together are a reading, kept when it is
+# over 1.5 times as long as the vote's and holds 80% of its 4-grams: the vote read the first post alone (three
+# Discourse threads: F1 0.39-0.62 -> 0.91-0.96). On the labelled pages beyond news (2026-12-07): F1 0.909 ->
+# 0.913, recall 0.899 -> 0.909, precision 0.920 -> 0.917, pages under half their body 10 -> 7; news unchanged
+# (0.972). 1.2 to 1.8 times read the same; 2.0 times 0.912.
+THREAD = (1.5, 0.8)
+_ITEMPROP = etree.XPath("//*[@itemprop]")  # ~0.5 ms a real page, twice that with the token test in XPath
+
+
+def thread_posts(root: Element) -> str:
+    """The texts of a thread's posts, one after the other; "" for a page that does not mark two posts."""
+    marked = [tag for tag in _ITEMPROP(root) if "text" in tag.get("itemprop", "").split()]
+    if len(marked) < 2:
+        return ""
+    inside = set(marked)
+    posts = [tag for tag in marked if not any(parent in inside for parent in tag.iterancestors())]
+    return "\n".join(block_text(post) for post in posts) if len(posts) >= 2 else ""
 
 
 # An article's reading is taken for one section of a longer text when trafilatura's defaults read over twice as
