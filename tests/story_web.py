@@ -80,20 +80,25 @@ def key_of(url: str) -> str:
 
 def explain(db_path: Path) -> str:
     """Each stored article (key, story, origin, characters) and each copy's likeness to its original, from
-    their stored fingerprints: what a failing story test needs to say which side was read differently."""
+    their stored fingerprints, with the LSH bands they share (none: the lookup never compared them)."""
     import sqlite3
 
     from bot import stories
 
-    db = sqlite3.connect(db_path)
-    rows = db.execute(
+    keys = {path_of(k): k for k in ARTICLES}
+    rows = sqlite3.connect(db_path).execute(
         "SELECT a.url, a.story_id, a.origin, length(a.text), f.digest, f.shingles "
         "FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
-    ).fetchall()
-    prints = {key_of(r[0]): stories.Fingerprint.from_blob(r[4], r[5]) if r[4] else None for r in rows}
-    lines = [f"{key_of(r[0])}: story {r[1]}, {r[2]}, {r[3]} chars, {r[5]} shingles" for r in rows]
+    )
+    lines, prints = [], {}
+    for url, story, origin, chars, digest, shingles in rows:
+        name = keys.get("/" + url.split("/", 3)[3], url)  # a URL outside the corpus as it is
+        prints[name] = stories.Fingerprint.from_blob(digest, shingles) if digest else None
+        lines.append(f"{name}: story {story}, {origin}, {chars} chars, {shingles} shingles")
     for key in sorted(COPIES & prints.keys()):
-        original = ARTICLES[key]["copy_of"]
-        if prints[key] and prints.get(original):
-            lines.append(f"{key} ~ {original}: {stories.similarity(prints[key], prints[original])}")
+        of = ARTICLES[key]["copy_of"]
+        copy, original = prints[key], prints.get(of)
+        if copy and original:
+            bands = len(set(copy.band_keys()) & set(original.band_keys()))
+            lines.append(f"{key} ~ {of}: {stories.similarity(copy, original)}, {bands} bands shared")
     return "\n".join(lines)
