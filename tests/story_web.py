@@ -75,7 +75,14 @@ def render(root: Path, published: set[str]) -> None:
 
 
 def key_of(url: str) -> str:
-    return {path_of(k): k for k in ARTICLES}["/" + url.split("/", 3)[3]]
+    return _KEYS[_path(url)]
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+_KEYS = {path_of(k): k for k in ARTICLES}
 
 
 def explain(db_path: Path) -> str:
@@ -85,14 +92,13 @@ def explain(db_path: Path) -> str:
 
     from bot import stories
 
-    keys = {path_of(k): k for k in ARTICLES}
     rows = sqlite3.connect(db_path).execute(
         "SELECT a.url, a.story_id, a.origin, length(a.text), f.digest, f.shingles "
         "FROM articles a LEFT JOIN fingerprints f ON f.article_id = a.id"
     )
     lines, prints = [], {}
     for url, story, origin, chars, digest, shingles in rows:
-        name = keys.get("/" + url.split("/", 3)[3], url)  # a URL outside the corpus as it is
+        name = _KEYS.get(_path(url), url)  # a URL outside the corpus as it is
         prints[name] = stories.Fingerprint.from_blob(digest, shingles) if digest else None
         lines.append(f"{name}: story {story}, {origin}, {chars} chars, {shingles} shingles")
     for key in sorted(COPIES & prints.keys()):
