@@ -7,6 +7,7 @@ import json
 import sqlite3
 from datetime import timedelta
 
+from bot import stories
 from bot.models import Article
 from bot.store import Store, iso, utcnow
 from bot.store import queries as query
@@ -97,7 +98,7 @@ def test_prune_shrinks_the_index_and_keeps_the_band_keys_of_what_stays(tmp_path)
             for i, text in enumerate(texts):
                 store.add_article(report(i, text), [], fresh=False, fingerprint=fingerprint(text))
             copy = store.add_article(report(999, texts[0]), [], fresh=False, fingerprint=fingerprint(texts[0]))
-        assert copy.joined  # the same text: the same 16 band keys as article 1
+        assert copy.joined  # the same text: the same band keys as article 1
         store.db.execute("UPDATE articles SET first_seen = ? WHERE id != ?",
                          [iso(utcnow() - timedelta(days=200)), copy.article_id])  # fmt: skip
         pages = store.db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0]
@@ -106,7 +107,7 @@ def test_prune_shrinks_the_index_and_keeps_the_band_keys_of_what_stays(tmp_path)
 
         assert counts["articles"] == 200 and counts["index_merged"] == 1
         bands = store.db.execute("SELECT article_id, count(*) FROM story_bands GROUP BY article_id").fetchall()
-        assert bands == [(copy.article_id, 16)]
+        assert bands == [(copy.article_id, stories.BANDS)]
         assert store.db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0] < pages / 10
         store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
         hits = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'w0x7 OR w5x7'").fetchall()

@@ -56,6 +56,44 @@ def test_v1_database_migrates_in_place(tmp_path):
     assert Store.open(path).schema_version() == schema.SCHEMA_VERSION  # opening again is a no-op
 
 
+def test_v9_band_index_is_rebuilt_in_the_current_layout(tmp_path):
+    """Schema 10 changed the story band layout (16 bands of 4 digest values to 21 of 3). The digests stay; the
+    index is rebuilt from them, so that lookups and retention's deletes by key find what is stored."""
+    import hashlib
+    import struct
+
+    from bot import stories
+
+    def old_keys(print_: stories.Fingerprint) -> list[int]:  # schema 9's layout, as bot/stories.py wrote it
+        return [int.from_bytes(hashlib.blake2b(struct.pack("<B4I", band, *print_.digest[band * 4 : band * 4 + 4]),
+                                               digest_size=8).digest(), "little", signed=True)
+                for band in range(16)]  # fmt: skip
+
+    path = tmp_path / "w.db"
+    store = Store.open(path)
+    words = TEXT.split()
+    with store.transaction():
+        article = Article(source="S", url="https://x.example/a", canonical_url="https://x.example/a", title="t",
+                          text=TEXT)  # fmt: skip
+        stored = store.add_article(article, [], fresh=False, fingerprint=fingerprint(TEXT))
+    print_ = fingerprint(TEXT)
+    store.db.execute("DELETE FROM story_bands")
+    store.db.conn.executemany("INSERT INTO story_bands (key, article_id) VALUES (?, ?)",
+                              [(key, stored.article_id) for key in old_keys(print_)])  # fmt: skip
+    store.db.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    store.close()
+
+    store = Store.open(path)
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    bands = store.db.execute("SELECT key FROM story_bands WHERE article_id = ?", [stored.article_id]).fetchall()
+    assert sorted(key for (key,) in bands) == sorted(print_.band_keys())
+    cut = " ".join(words[: int(len(words) * 0.7)])
+    with store.transaction():
+        copy = Article(source="T", url="https://y.example/a", canonical_url="https://y.example/a", title="u", text=cut)
+        assert store.add_article(copy, [], fresh=False, fingerprint=fingerprint(cut)).story_id == stored.story_id
+    store.close()
+
+
 def test_newer_database_is_refused(tmp_path):
     path = tmp_path / "new.db"
     Store.open(path).close()

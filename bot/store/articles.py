@@ -173,12 +173,15 @@ class ArticleRows:
         """The story of the most similar stored article that is the same story, through the band index."""
         keys = fingerprint.band_keys()
         marks = ",".join("?" * len(keys))
+        # the most bands shared first: past MAX_CANDIDATES (a family of templated briefs) a copy still shares
+        # more of its original's bands than the family's other members do
         candidates = self.db.execute(
-            f"SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}) LIMIT {stories.MAX_CANDIDATES}",  # noqa: S608
+            f"SELECT article_id, count(*) AS shared FROM story_bands WHERE key IN ({marks}) "  # noqa: S608
+            f"GROUP BY article_id ORDER BY shared DESC LIMIT {stories.MAX_CANDIDATES}",
             keys,
         ).fetchall()
         best: tuple[float, int] | None = None
-        for (candidate,) in candidates:
+        for candidate, _shared in candidates:
             row = self.db.execute(
                 "SELECT f.digest, f.shingles, a.story_id FROM fingerprints f JOIN articles a ON a.id = f.article_id "
                 "WHERE f.article_id = ?",

@@ -100,7 +100,7 @@ def _delete(store: Store, ids: list[int], now: str, counts: dict[str, int]) -> N
         [now, *ids],
     )
     # band keys by their primary key, from the fingerprints (story_bands has no index on article_id: a
-    # DELETE by article_id reads the whole table, 16 rows an article, for every batch)
+    # DELETE by article_id reads the whole table, 21 rows an article, for every batch)
     prints = db.execute(f"SELECT article_id, digest, shingles FROM fingerprints WHERE article_id IN ({marks})", ids)  # noqa: S608
     db.conn.executemany(
         "DELETE FROM story_bands WHERE key = ? AND article_id = ?",

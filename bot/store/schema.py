@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def v1(db: sqlite_utils.Database) -> None:
@@ -205,4 +205,19 @@ def v9(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9}
+def v10(db: sqlite_utils.Database) -> None:
+    """The story band index in the layout of ``stories.BANDS`` x ``stories.ROWS`` (21 x 3, was 16 x 4), rebuilt
+    from the stored fingerprints: the digests do not change, only which of their values make a band."""
+    from bot import stories
+
+    db.execute("DELETE FROM story_bands")
+    rows = db.execute("SELECT article_id, digest, shingles FROM fingerprints ORDER BY article_id")
+    while batch := rows.fetchmany(10_000):
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (key, article_id) VALUES (?, ?)",
+            [(key, article_id) for article_id, digest, shingles in batch
+             for key in stories.Fingerprint.from_blob(digest, shingles).band_keys()],
+        )  # fmt: skip
+
+
+MIGRATIONS = {1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10}
