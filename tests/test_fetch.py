@@ -10,7 +10,7 @@ import pytest
 from bot.demo.server import SiteServer
 from bot.errors import FetchError, NotModified
 from bot.fetch import Fetcher, FetchSettings
-from tests.utils import bomb
+from tests.utils import QuietHTTPServer, bomb
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def test_a_long_retry_after_fails_the_hosts_next_request_without_asking(server):
 def bomb_server():
     import contextlib
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     bodies = {"/gzip": (bomb("gzip"), "gzip"), "/br": (bomb("br"), "br"), "/zstd": (b"x" * 100, "zstd")}
 
@@ -241,8 +241,7 @@ def bomb_server():
         def log_message(self, *args):
             pass
 
-    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as srv:
-        srv.daemon_threads = True
+    with QuietHTTPServer(("127.0.0.1", 0), Handler) as srv:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         yield f"http://127.0.0.1:{srv.server_address[1]}"
         srv.shutdown()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import sys
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -62,3 +64,16 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> str:
         proc.kill()
         _, err = proc.communicate()
     return err
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A test server that says nothing when a client hangs up (the fetcher closes a connection at its size cap,
+    and the handler's next read on it is reset): socketserver would print that traceback to the real stderr,
+    outside pytest's capture. Any other error in a handler is still printed."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
