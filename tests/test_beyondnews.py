@@ -5,7 +5,8 @@ The metric is the benchmark's (tests/test_realpages.py). Measured when the rule 
 0.921, recall 0.872 (the article rule on every page: 0.875 / 0.917 / 0.836; trafilatura alone 0.888); since an
 article's reading that looks like one section of the page gives way to trafilatura's defaults (bot/extract/body.py
 ``SECTION``): 0.909 / 0.920 / 0.899; since a thread's posts marked with itemprop="text" are read together
-(``THREAD``): 0.913 / 0.917 / 0.909.
+(``THREAD``): 0.913 / 0.917 / 0.909; since a thread's replies are read after its opening post (``REPLIES``):
+0.914 / 0.917 / 0.912.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from tests.test_beyondnews_data import SLICE, TRUTH
 from tests.test_realpages import precision_recall_per_page
 
-MEASURED = {"f1": 0.913, "recall": 0.909}
+MEASURED = {"f1": 0.914, "recall": 0.912}
 MARGIN = 0.015
 
 
@@ -62,4 +63,13 @@ def test_an_article_page_is_read_past_its_first_section(scores: dict[str, tuple[
 def test_a_thread_is_read_past_its_first_post(scores: dict[str, tuple[float, float]], key: str) -> None:
     """Discourse threads: every reader took the first post for the body; the posts' microdata marks them all."""
     precision, recall = scores[key]
+    assert recall >= 0.85 and precision >= 0.85, (precision, recall)
+
+
+def test_a_thread_that_marks_only_its_replies_is_read_with_its_opening_post(
+    scores: dict[str, tuple[float, float]],
+) -> None:
+    """alsforums.com (XenForo): only the replies carry itemprop="text", so the posts never held the reading of
+    the opening post, which was all that was read (recall 0.30); the page says it is a DiscussionForumPosting."""
+    precision, recall = scores["wcxb-0524"]
     assert recall >= 0.85 and precision >= 0.85, (precision, recall)
