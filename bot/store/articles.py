@@ -47,6 +47,13 @@ def save_fingerprint(db, article_id: int, fingerprint: stories.Fingerprint) -> N
     )
 
 
+def band_rows(prints: Iterable[tuple[int, bytes, int]]) -> list[tuple[int, int]]:
+    """The band index's (key, article_id) rows of stored fingerprints, given as (article_id, digest, shingles)
+    rows of their table: what retention deletes by primary key and schema 10 rebuilds."""
+    return [(key, article_id) for article_id, digest, shingles in prints
+            for key in stories.Fingerprint.from_blob(digest, shingles).band_keys()]  # fmt: skip
+
+
 class ArticleRows:
     """The Store's methods on articles and what hangs on them."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import stories
+from bot.store.articles import band_rows
 from bot.store.times import iso, utcnow
 
 if TYPE_CHECKING:
@@ -102,11 +102,7 @@ def _delete(store: Store, ids: list[int], now: str, counts: dict[str, int]) -> N
     # band keys by their primary key, from the fingerprints (story_bands has no index on article_id: a
     # DELETE by article_id reads the whole table, 21 rows an article, for every batch)
     prints = db.execute(f"SELECT article_id, digest, shingles FROM fingerprints WHERE article_id IN ({marks})", ids)  # noqa: S608
-    db.conn.executemany(
-        "DELETE FROM story_bands WHERE key = ? AND article_id = ?",
-        [(key, article_id) for article_id, digest, shingles in prints.fetchall()
-         for key in stories.Fingerprint.from_blob(digest, shingles).band_keys()],
-    )  # fmt: skip
+    db.conn.executemany("DELETE FROM story_bands WHERE key = ? AND article_id = ?", band_rows(prints.fetchall()))
     for table, column in (("followups", "article_id"), ("article_urls", "article_id"), ("matches", "article_id"),
                           ("fingerprints", "article_id"), ("article_keys_text", "article_id")):  # fmt: skip
         db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)  # noqa: S608

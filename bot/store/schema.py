@@ -210,17 +210,13 @@ def v10(db: sqlite_utils.Database) -> None:
     from the stored fingerprints: the digests do not change, only which of their values make a band. The keys
     go through a temporary table and into the index in key order: at 1,000,000 articles 123 s, where inserting
     them as computed (random order in the B-tree) took 220 s."""
-    from bot import stories
+    from bot.store.articles import band_rows
 
     db.execute("DELETE FROM story_bands")
     db.execute("CREATE TEMP TABLE new_bands (key INTEGER, article_id INTEGER)")
     rows = db.execute("SELECT article_id, digest, shingles FROM fingerprints")
     while batch := rows.fetchmany(10_000):
-        db.conn.executemany(
-            "INSERT INTO new_bands (key, article_id) VALUES (?, ?)",
-            [(key, article_id) for article_id, digest, shingles in batch
-             for key in stories.Fingerprint.from_blob(digest, shingles).band_keys()],
-        )  # fmt: skip
+        db.conn.executemany("INSERT INTO new_bands (key, article_id) VALUES (?, ?)", band_rows(batch))
     db.execute(
         "INSERT OR IGNORE INTO story_bands (key, article_id) SELECT key, article_id FROM new_bands "
         "ORDER BY key, article_id"
